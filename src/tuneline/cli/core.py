@@ -1,0 +1,105 @@
+"""Core commands: run, validate, models, chat, config."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers) -> None:
+    run = subparsers.add_parser("run", help="run a pipeline file (or resume a run)",
+                                description="Run the stages of a pipeline file in order into runs/<name>/<run-id>/.")
+    run.add_argument("pipeline", nargs="?", help="pipeline YAML file")
+    run.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    run.add_argument("--output-dir", help="where run directories are created (default: the file's output_dir, runs/)")
+    run.set_defaults(handler=_run)
+
+    validate = subparsers.add_parser("validate", help="check a pipeline file, its models and data, without training",
+                                     description="Validate the config, resolve model references, load and check the "
+                                                 "data, and print the resolved plan.")
+    validate.add_argument("pipeline", help="pipeline YAML file")
+    validate.set_defaults(handler=_validate)
+
+    models = subparsers.add_parser("models", help="builtin models and their state",
+                                   description="List the builtin models and whether each is ready.")
+    models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
+    models_list = models_sub.add_parser("list", help="list builtin models", description="List builtin models.")
+    models_list.set_defaults(handler=_models_list)
+    models.set_defaults(handler=_models_list)
+
+    chat = subparsers.add_parser("chat", help="chat with a model or a run's result",
+                                 description="Chat through the model's chat template: interactive, or one-shot with --prompt.")
+    chat.add_argument("target", help="run directory, stage folder, or model reference")
+    chat.add_argument("--prompt", help="one message; print the answer and exit")
+    chat.add_argument("--system", help="system message")
+    chat.add_argument("--max-new-tokens", type=int, default=256)
+    chat.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    chat.set_defaults(handler=_chat)
+
+    config = subparsers.add_parser("config", help="explain the options of the pipeline file",
+                                   description="Print every option of a section or stage type, with default and description.")
+    config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
+    explain = config_sub.add_parser("explain", help="print the options of a stage type or section",
+                                    description="Print the options of a stage type (sft, dpo, ...) or a section "
+                                                "(pipeline, model, adapter, dataset).")
+    explain.add_argument("what", help="stage type or section name")
+    explain.set_defaults(handler=_explain)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tuneline.errors import UserError
+    from tuneline.pipeline.runner import run_pipeline
+
+    if not args.pipeline and not args.resume:
+        raise UserError("give a pipeline file, or --resume RUN_DIR", fix="tuneline run examples/quickstart/pipeline.yaml")
+    run_pipeline(args.pipeline, resume=args.resume, output_dir=args.output_dir)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from tuneline.pipeline.plan import describe_plan
+
+    print(describe_plan(args.pipeline))
+    return 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from tuneline.models.registry import BUILTINS, builtin_status
+
+    for builtin in BUILTINS.values():
+        print(f"builtin:{builtin.name:<24} {builtin.kind:<10} {builtin_status(builtin):<36} {builtin.description}")
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from tuneline.eval.generate import generate_chat
+    from tuneline.models.load import load_for_inference
+
+    model, tokenizer = load_for_inference(args.target)
+    history = [{"role": "system", "content": args.system}] if args.system else []
+
+    def answer(text: str) -> str:
+        history.append({"role": "user", "content": text})
+        reply = generate_chat(model, tokenizer, [history], max_new_tokens=args.max_new_tokens,
+                              temperature=args.temperature)[0]
+        history.append({"role": "assistant", "content": reply.text})
+        return reply.text
+
+    if args.prompt is not None:
+        print(answer(args.prompt))
+        return 0
+    print("chat: type a message, Ctrl-D to quit", file=sys.stderr)
+    while True:
+        try:
+            text = input("> ")
+        except EOFError:
+            return 0
+        if text.strip():
+            print(answer(text))
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from tuneline.config.explain import explain
+
+    print(explain(args.what))
+    return 0

@@ -1,0 +1,108 @@
+"""The pipeline file, as typed and documented pydantic models.
+
+Every field has a default and a one-line description; `tuneline config explain` prints
+them. Stage configs live next to their stage (`tuneline.stages.<type>.Config`) and
+derive from `StageConfig` or `TrainingStageConfig` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a misspelt key must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
+
+
+class ModelConfig(Strict):
+    ref: str = Field("builtin:smollm2-135m-instruct", description="model reference: builtin:NAME, a local folder, or a hub id")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "float32", description="weight dtype when loading; float32 is the safe choice on CPU")
+    trust_remote_code: bool = Field(False, description="allow custom modelling code from the model folder")
+
+
+class AdapterConfig(Strict):
+    type: Literal["lora", "full"] = Field("lora", description="lora: train a LoRA adapter; full: train every weight")
+    r: int = Field(16, ge=1, description="LoRA rank")
+    alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r)")
+    dropout: float = Field(0.05, ge=0, lt=1, description="dropout on the LoRA input")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="module names to adapt, or all-linear")
+    use_dora: bool = Field(False, description="weight-decomposed LoRA (DoRA)")
+    load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit (needs bitsandbytes and a GPU)")
+
+
+class DatasetConfig(Strict):
+    path: str = Field(..., description="file or folder, relative to the pipeline file; or a hub dataset name")
+    format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub")
+    columns: dict[str, str] = Field(default_factory=dict, description="rename source fields to the canonical ones, e.g. {question: prompt}")
+    split: str | None = Field(None, description="split name for hub datasets or folders with splits")
+    eval_path: str | None = Field(None, description="a separate held-out file; otherwise eval_fraction of path is held out")
+    eval_fraction: float = Field(0.1, ge=0, lt=1, description="share held out for evaluation when eval_path is not given")
+    on_invalid: Literal["error", "drop", "warn"] = Field("error", description="what to do with a record that fails validation")
+    limit: int | None = Field(None, ge=1, description="use only the first N records (quick experiments)")
+
+
+class StageConfig(Strict):
+    name: str = Field("", description="stage name, also its folder in the run directory; defaults to the type")
+    type: str = Field(..., description="stage type")
+    from_: str | None = Field(None, alias="from", description="the earlier stage whose output this stage continues")
+    dataset: str | None = Field(None, description="name of a dataset in `datasets:`")
+
+
+class TrainingStageConfig(StageConfig):
+    epochs: float = Field(1.0, gt=0, description="passes over the training data")
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (overrides epochs)")
+    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate")
+    lr_scheduler: Literal["linear", "cosine", "constant"] = Field("cosine", description="decay after warm-up")
+    warmup_ratio: float = Field(0.05, ge=0, lt=1, description="share of steps spent warming up")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
+    max_grad_norm: float = Field(1.0, gt=0, description="gradient clipping norm")
+    batch_size: int = Field(4, ge=1, description="examples per micro-batch")
+    gradient_accumulation_steps: int = Field(1, ge=1, description="micro-batches per optimizer step")
+    max_length: int = Field(512, ge=8, description="longest tokenized example; longer ones are truncated")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="bf16 autocast where the hardware multiplies bf16 fast; auto picks it on GPUs with bf16")
+    gradient_checkpointing: bool = Field(False, description="trade ~40% speed for activation memory")
+    group_by_length: bool = Field(True, description="batch examples of similar length together (less padding)")
+    logging_steps: int = Field(5, ge=1, description="log every N optimizer steps")
+    eval_steps: int | None = Field(None, ge=1, description="evaluate on held-out data every N steps (None: at the end only)")
+    save_steps: int = Field(25, ge=1, description="write a resumable checkpoint every N optimizer steps")
+    save_total_limit: int = Field(2, ge=1, description="checkpoints kept")
+    max_eval_examples: int | None = Field(200, ge=1, description="cap on held-out examples used for metrics")
+
+
+class PipelineConfig(Strict):
+    name: str = Field(..., description="pipeline name; runs go to runs/<name>/<run-id>/")
+    seed: int = Field(42, description="random seed for data order, initialisation and sampling")
+    model: ModelConfig = Field(default_factory=ModelConfig, description="the base model")
+    adapter: AdapterConfig = Field(default_factory=AdapterConfig, description="how weights are trained")
+    datasets: dict[str, DatasetConfig] = Field(default_factory=dict, description="named datasets the stages refer to")
+    stages: list[Any] = Field(default_factory=list, description="ordered stages; each one's `type` selects its options")
+    output_dir: str = Field("runs", description="where run directories are created, relative to the working directory")
+    tracking: dict[str, Any] = Field(default_factory=dict, description="experiment tracking: {backend: mlflow|wandb|none, uri: ...}")
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_shorthand(cls, value: Any) -> Any:
+        return {"ref": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_references(self) -> PipelineConfig:
+        names: list[str] = []
+        for index, stage in enumerate(self.stages):
+            if stage.name in names:
+                raise ValueError(f"stages.{index}.name: duplicate stage name '{stage.name}'")
+            if stage.from_ is not None and stage.from_ not in names:
+                raise ValueError(
+                    f"stages.{index}.from: '{stage.from_}' is not an earlier stage (earlier: {names or 'none'})")
+            if stage.dataset is not None and stage.dataset not in self.datasets:
+                raise ValueError(
+                    f"stages.{index}.dataset: '{stage.dataset}' is not defined under datasets: "
+                    f"(defined: {sorted(self.datasets) or 'none'})")
+            names.append(stage.name)
+        return self

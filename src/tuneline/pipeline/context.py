@@ -1,0 +1,83 @@
+"""What a stage receives: its config, its folder, the pipeline, and helpers to reach
+datasets, the previous stage's output and the logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tuneline.config.schema import PipelineConfig, StageConfig
+from tuneline.errors import ConfigError
+from tuneline.io import JsonlLog
+from tuneline.models.load import Artifact, resolve_artifact
+
+
+@dataclass
+class StageContext:
+    pipeline: PipelineConfig
+    stage: StageConfig
+    run_dir: Path
+    resume: bool = False
+    tracker: Any = None  # tuneline.track tracker or None
+    _datasets: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    @property
+    def stage_dir(self) -> Path:
+        return self.run_dir / self.stage.name
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.stage_dir / "checkpoints"
+
+    @property
+    def seed(self) -> int:
+        return self.pipeline.seed
+
+    @property
+    def log(self) -> JsonlLog:
+        return JsonlLog(self.stage_dir / "log.jsonl")
+
+    def dataset(self, task: str, name: str | None = None):
+        """Train/eval splits of a named dataset, converted for `task` (sft, preference, ...)."""
+        from tuneline.data.load import load_splits
+
+        name = name or self.stage.dataset
+        if name is None:
+            raise ConfigError(f"stage '{self.stage.name}' needs a dataset",
+                              where=f"stages.{self.stage.name}.dataset", fix="add `dataset: <name from datasets:>`")
+        key = (name, task)
+        if key not in self._datasets:
+            self._datasets[key] = load_splits(self.pipeline.datasets[name], task=task, seed=self.seed, name=name)
+        return self._datasets[key]
+
+    def stage_output(self, name: str) -> Artifact:
+        return resolve_artifact(self.run_dir / name)
+
+    def previous_artifact(self) -> Artifact | None:
+        """The artifact of the stage named in `from:`, if any."""
+        return self.stage_output(self.stage.from_) if self.stage.from_ else None
+
+    def stage_metrics(self, name: str) -> dict[str, Any]:
+        path = self.run_dir / name / "metrics.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def load_policy(self, trainable: bool = True):
+        """(model, tokenizer): the base, with the adapter of `from:` (continued) or a fresh one."""
+        from tuneline.models.load import attach_adapter, load_causal_lm
+
+        previous = self.previous_artifact()
+        adapter = self.pipeline.adapter
+        if previous is not None and previous.kind == "model":
+            model, tokenizer = load_causal_lm(self.pipeline.model.model_copy(update={"ref": str(previous.path)}))
+            previous = None
+        else:
+            model, tokenizer = load_causal_lm(self.pipeline.model)
+        if trainable:
+            model = attach_adapter(model, adapter, init_from=previous.path if previous else None)
+        elif previous is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(previous.path))
+        return model, tokenizer

@@ -1,0 +1,102 @@
+"""Run a pipeline's stages in order into a run directory; resume an interrupted run."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from tuneline.config.load import dump_resolved, load_pipeline
+from tuneline.config.schema import PipelineConfig
+from tuneline.errors import UserError
+from tuneline.io import atomic_write_json, atomic_write_text
+from tuneline.pipeline import manifest as mf
+from tuneline.pipeline.context import StageContext
+from tuneline.progress import info
+from tuneline.stages import stage_module
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def new_run_dir(config: PipelineConfig, output_dir: str | None) -> Path:
+    root = Path(output_dir or config.output_dir) / config.name
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = root / stamp
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = root / f"{stamp}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[PipelineConfig, Path]:
+    config = load_pipeline(config_path)
+    run_dir = new_run_dir(config, output_dir)
+    atomic_write_text(run_dir / "pipeline.yaml", yaml.safe_dump(dump_resolved(config), sort_keys=False))
+    mf.write_manifest(run_dir, mf.new_manifest(config, run_dir.name, Path(config_path)))
+    return config, run_dir
+
+
+def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | None = None,
+                 output_dir: str | None = None, only_validate: bool = False) -> Path:
+    """Run (or resume) a pipeline; returns the run directory."""
+    if resume is not None:
+        run_dir = Path(resume)
+        if not (run_dir / "manifest.json").exists():
+            raise UserError(f"'{run_dir}' is not a run directory (no manifest.json)",
+                            fix="pass the folder printed when the run started, e.g. runs/<name>/<run-id>")
+        config = load_pipeline(run_dir / "pipeline.yaml")
+        info(f"resuming run {run_dir}")
+    else:
+        config, run_dir = start_run(config_path, output_dir)
+        info(f"run directory: {run_dir}")
+    seed_everything(config.seed)
+
+    from tuneline.track import open_tracker
+
+    manifest = mf.read_manifest(run_dir)
+    done = {s["name"] for s in manifest["stages"] if s["status"] == "done"}
+    tracker = open_tracker(config, run_dir)
+    try:
+        for stage in config.stages:
+            if stage.name in done:
+                info(f"stage {stage.name}: already done, skipped")
+                continue
+            mf.set_stage(run_dir, stage.name, status="running", started=mf.now())
+            context = StageContext(pipeline=config, stage=stage, run_dir=run_dir, resume=resume is not None,
+                                   tracker=tracker)
+            context.stage_dir.mkdir(parents=True, exist_ok=True)
+            info(f"── stage {stage.name} ({stage.type})")
+            try:
+                metrics = stage_module(stage.type).run(context, stage) or {}
+            except KeyboardInterrupt:
+                mf.set_stage(run_dir, stage.name, status="interrupted")
+                info(f"interrupted; resume with: tuneline run --resume {run_dir}")
+                raise
+            except BaseException as exc:
+                mf.set_stage(run_dir, stage.name, status="failed", error=str(exc)[:500])
+                raise
+            atomic_write_json(context.stage_dir / "metrics.json", metrics)
+            headline = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+            mf.set_stage(run_dir, stage.name, status="done", finished=mf.now(), metrics=headline)
+            if tracker is not None:
+                tracker.log_stage(stage.name, metrics, context.stage_dir)
+    finally:
+        if tracker is not None:
+            tracker.close()
+    final = mf.read_manifest(run_dir)
+    final["status"] = "done" if all(s["status"] == "done" for s in final["stages"]) else final["status"]
+    final["finished"] = mf.now()
+    mf.write_manifest(run_dir, final)
+    info(f"run finished: {run_dir}")
+    return run_dir

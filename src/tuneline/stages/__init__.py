@@ -1,0 +1,25 @@
+"""Stage registry: `type:` in the pipeline file → the module that implements it.
+
+Each module defines `Config` (a pydantic model deriving from
+`tuneline.config.schema.StageConfig`, with `type: Literal["<type>"]`) and
+`run(ctx: StageContext, config: Config) -> dict` (the stage's metrics). Modules keep
+heavy imports (torch, transformers) inside functions, so validating a config is fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+STAGE_MODULES: dict[str, str] = {
+    "sft": "tuneline.stages.sft",
+    "dpo": "tuneline.stages.dpo",
+}
+
+
+def stage_module(stage_type: str) -> ModuleType:
+    return importlib.import_module(STAGE_MODULES[stage_type])
+
+
+def stage_types() -> list[str]:
+    return sorted(STAGE_MODULES)

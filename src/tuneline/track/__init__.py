@@ -1,0 +1,15 @@
+"""Experiment tracking. `open_tracker` returns None when tracking is off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def open_tracker(config: Any, run_dir: Path):
+    backend = (config.tracking or {}).get("backend", "none")
+    if backend in (None, "none", False):
+        return None
+    from tuneline.track.backends import make_tracker
+
+    return make_tracker(backend, config, run_dir)
