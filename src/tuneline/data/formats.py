@@ -72,6 +72,9 @@ def normalise_message(value: Any, field: str, role_key: str = "role", content_ke
     for key in ("name", "tool_calls", "tool_call_id"):
         if value.get(key) is not None:
             message[key] = value[key]
+    if "tool_calls" in message and not isinstance(message["tool_calls"], list):
+        raise RecordProblem("wrong type", f"{field}.tool_calls must be a list, found {type(message['tool_calls']).__name__}",
+                            "write tool_calls as a list of {\"type\": \"function\", \"function\": {...}}")
     if message["content"] is None and not message.get("tool_calls"):
         raise RecordProblem("empty content", f"{field}.{content_key} is missing", "give every message its text")
     return message
