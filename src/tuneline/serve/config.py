@@ -1,0 +1,117 @@
+"""The serving config file (YAML) as typed pydantic models; errors name file:line and field."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from tuneline.config.schema import Strict
+from tuneline.config.yaml_lines import line_of, load_yaml_with_lines
+from tuneline.errors import ConfigError
+
+
+class RouteRule(Strict):
+    adapter: str = Field(..., description="adapter that answers when this rule matches")
+    keywords: list[str] = Field(default_factory=list, description="case-insensitive words; any one matches")
+    pattern: str | None = Field(None, description="a regular expression searched in the last user message")
+
+
+class RouterConfig(Strict):
+    type: Literal["none", "rules", "centroid"] = Field(
+        "none", description="rules: keywords/regex; centroid: nearest centroid of MiniLM embeddings")
+    rules: list[RouteRule] = Field(default_factory=list, description="for type rules: checked in order")
+    path: str | None = Field(None, description="for type centroid: router.json written by the router stage")
+    threshold: float = Field(0.0, ge=0, le=1, description="below this confidence the fallback answers")
+    fallback: str = Field("__base__", description="adapter used when no rule matches or confidence is low")
+
+
+class Limits(Strict):
+    max_request_bytes: int = Field(65536, ge=256, description="largest request body accepted (413 beyond)")
+    max_prompt_tokens: int = Field(2048, ge=1, description="longest rendered prompt, in tokens (400 beyond)")
+    max_tokens: int = Field(512, ge=1, description="largest max_tokens a request may ask for (400 beyond)")
+    default_max_tokens: int = Field(128, ge=1, description="max_tokens when a request gives none")
+    max_concurrent_requests: int = Field(64, ge=1, description="requests in flight at once (429 beyond)")
+    request_timeout_s: float = Field(300.0, gt=0, description="a generation running longer is cut (504)")
+    max_batch_size: int = Field(16, ge=1, description="rows decoded together in one step")
+
+
+class AuthConfig(Strict):
+    api_keys: list[str] = Field(default_factory=list, description="accepted bearer keys; empty: no auth")
+    api_keys_env: str | None = Field(None, description="environment variable holding comma-separated keys")
+    admin_key: str | None = Field(None, description="bearer key for /admin endpoints; unset: admin disabled")
+    admin_key_env: str | None = Field(None, description="environment variable holding the admin key")
+
+    def keys(self) -> set[str]:
+        keys = set(self.api_keys)
+        if self.api_keys_env and os.environ.get(self.api_keys_env):
+            keys.update(k.strip() for k in os.environ[self.api_keys_env].split(",") if k.strip())
+        return keys
+
+    def admin(self) -> str | None:
+        if self.admin_key_env and os.environ.get(self.admin_key_env):
+            return os.environ[self.admin_key_env]
+        return self.admin_key
+
+
+class ServerConfig(Strict):
+    model: str = Field("builtin:smollm2-135m-instruct", description="base model reference")
+    dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="weight dtype")
+    served_name: str = Field("base", description="name under which the bare base model is served")
+    adapters: dict[str, str] = Field(default_factory=dict, description="adapter name → folder (PEFT adapter or stage)")
+    adapters_root: str | None = Field(
+        None, description="admin-loaded adapters must lie inside this folder (default: the config's folder)")
+    router: RouterConfig = Field(default_factory=RouterConfig, description="how `model: auto` picks an adapter")
+    backend: Literal["auto", "transformers", "vllm"] = Field(
+        "auto", description="vllm when vllm and CUDA are importable (auto), else transformers")
+    batching: Literal["mixed", "swap"] = Field(
+        "mixed", description="mixed: different adapters in one batch; swap: one request at a time (baseline)")
+    limits: Limits = Field(default_factory=Limits, description="size, token, concurrency and time limits")
+    auth: AuthConfig = Field(default_factory=AuthConfig, description="bearer API keys")
+    log_db: str | None = Field("requests.sqlite", description="SQLite request log (relative to the config); null: off")
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0: any free port)")
+
+    @model_validator(mode="after")
+    def _check_names(self) -> ServerConfig:
+        from tuneline.serve.registry import check_adapter_name
+
+        for name in self.adapters:
+            check_adapter_name(name)
+        return self
+
+
+def _resolve(base: Path, value: str | None) -> str | None:
+    if value is None or value.startswith("builtin:") or Path(value).is_absolute():
+        return value
+    candidate = base / value
+    return str(candidate) if candidate.exists() or "/" in value or value.endswith((".sqlite", ".db", ".json")) else value
+
+
+def load_server_config(path: str | Path) -> ServerConfig:
+    """Read and validate a serving config; relative paths are relative to the file."""
+    path = Path(path)
+    data, lines = load_yaml_with_lines(path)
+    if not isinstance(data, dict):
+        raise ConfigError("a serving config must be a mapping (model, adapters, router, limits, auth)",
+                          where=str(path), fix="see examples/tiered/serve.yaml")
+    try:
+        config = ServerConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        line = line_of(lines, location)
+        field = ".".join(str(p) for p in location) or "(top level)"
+        where = f"{path}:{line} ({field})" if line else f"{path} ({field})"
+        message = error["msg"].removeprefix("Value error, ")
+        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else "see `tuneline serve --help-config`"
+        raise ConfigError(message, where=where, fix=fix) from None
+    base = path.resolve().parent
+    config.model = _resolve(base, config.model) or config.model
+    config.adapters = {name: _resolve(base, folder) or folder for name, folder in config.adapters.items()}
+    config.adapters_root = _resolve(base, config.adapters_root) or str(base)
+    config.router.path = _resolve(base, config.router.path)
+    config.log_db = _resolve(base, config.log_db)
+    return config

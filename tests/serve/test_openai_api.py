@@ -1,0 +1,96 @@
+"""The official openai client against a real server on 127.0.0.1 (tiny random model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ADAPTERS
+
+MODELS = [*ADAPTERS, "base", "auto"]
+QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+
+
+def reference_greedy(tiny_models, adapter: str, messages, max_new_tokens: int) -> str:
+    """Plain PEFT generate with the adapter set active: what the server must reproduce."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tuneline.data.chat import render_prompt
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_models["base"])
+    model = AutoModelForCausalLM.from_pretrained(tiny_models["base"])
+    if adapter != "base":
+        model = PeftModel.from_pretrained(model, str(tiny_models[adapter]))
+    inputs = tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False, return_tensors="pt")
+    with torch.no_grad():
+        output = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def test_models_lists_adapters_base_and_auto(client):
+    assert {m.id for m in client.models.list()} == set(MODELS)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_chat_stream_and_completion_for_each_model(client, model):
+    chat = client.chat.completions.create(model=model, messages=QUESTION, max_tokens=10, temperature=0)
+    text = chat.choices[0].message.content
+    assert chat.choices[0].finish_reason in ("stop", "length")
+    assert chat.usage.completion_tokens >= 1
+    served = chat.model
+    assert served in (*ADAPTERS, "base") and (model == "auto" or served == model)
+
+    stream = client.chat.completions.create(model=model, messages=QUESTION, max_tokens=10, temperature=0,
+                                            stream=True)
+    pieces, reasons = [], []
+    for chunk in stream:
+        if chunk.choices:
+            pieces.append(chunk.choices[0].delta.content or "")
+            reasons.append(chunk.choices[0].finish_reason)
+    assert "".join(pieces) == text  # streaming and non-streaming greedy answers agree
+    assert reasons[-1] in ("stop", "length")
+
+    completion = client.completions.create(model=model, prompt="Once upon a time", max_tokens=6, temperature=0)
+    assert completion.choices[0].finish_reason in ("stop", "length")
+    assert completion.usage.completion_tokens >= 1
+
+
+def test_each_adapter_answers_like_peft_generate(client, tiny_models):
+    answers = {}
+    for model in [*ADAPTERS, "base"]:
+        chat = client.chat.completions.create(model=model, messages=QUESTION, max_tokens=12, temperature=0)
+        answers[model] = chat.choices[0].message.content
+        assert answers[model] == reference_greedy(tiny_models, model, QUESTION, 12)
+    assert len(set(answers.values())) == len(answers)  # each adapter really changes the output
+
+
+def test_auto_routes_by_rules_and_says_which_adapter_answered(client):
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", max_tokens=4, temperature=0,
+        messages=[{"role": "user", "content": "Please summarise this article for me."}])
+    assert raw.headers["x-tuneline-adapter"] == "summarise"
+    assert raw.parse().model == "summarise"
+    code = client.chat.completions.create(model="auto", max_tokens=4, temperature=0,
+                                          messages=[{"role": "user", "content": "Write a python function"}])
+    assert code.model == "code"
+    other = client.chat.completions.create(model="auto", max_tokens=4, temperature=0,
+                                           messages=[{"role": "user", "content": "Is the shop open on Sunday?"}])
+    assert other.model == "qa"  # the fallback
+
+
+def test_concurrent_requests_for_different_adapters_match_sequential(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(ADAPTERS[i % 3], [{"role": "user", "content": f"Tell me fact number {i}" + "!" * i}])
+            for i in range(9)]
+
+    def ask(job):
+        model, messages = job
+        chat = client.chat.completions.create(model=model, messages=messages, max_tokens=10, temperature=0)
+        return chat.choices[0].message.content
+
+    sequential = [ask(job) for job in jobs]
+    with ThreadPoolExecutor(9) as pool:
+        concurrent = list(pool.map(ask, jobs))
+    assert concurrent == sequential
