@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from tuneline.config.schema import Strict
 from tuneline.config.yaml_lines import line_of, load_yaml_with_lines
@@ -74,13 +74,17 @@ class ServerConfig(Strict):
     host: str = Field("127.0.0.1", description="interface to listen on")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0: any free port)")
 
-    @model_validator(mode="after")
-    def _check_names(self) -> ServerConfig:
+    @field_validator("adapters")
+    @classmethod
+    def _check_names(cls, adapters: dict[str, str]) -> dict[str, str]:
         from tuneline.serve.registry import check_adapter_name
 
-        for name in self.adapters:
-            check_adapter_name(name)
-        return self
+        for name in adapters:
+            try:
+                check_adapter_name(name)
+            except ConfigError as exc:
+                raise ValueError(f"{exc.message}; {exc.fix}") from None
+        return adapters
 
 
 def _resolve(base: Path, value: str | None) -> str | None:
