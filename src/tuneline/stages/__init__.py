@@ -14,6 +14,7 @@ from types import ModuleType
 STAGE_MODULES: dict[str, str] = {
     "sft": "tuneline.stages.sft",
     "dpo": "tuneline.stages.dpo",
+    "eval": "tuneline.eval.stage",
 }
 
 

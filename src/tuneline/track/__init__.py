@@ -1,4 +1,5 @@
-"""Experiment tracking. `open_tracker` returns None when tracking is off."""
+"""Experiment tracking. MLflow (local SQLite store under the runs folder) is on unless the
+pipeline says `tracking: {backend: none}`; `open_tracker` returns None when it is off."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 
 def open_tracker(config: Any, run_dir: Path):
-    backend = (config.tracking or {}).get("backend", "none")
+    backend = (config.tracking or {}).get("backend", "mlflow")
     if backend in (None, "none", False):
         return None
     from tuneline.track.backends import make_tracker

@@ -1,0 +1,232 @@
+"""Run evaluation suites over targets; write metrics.json, samples.jsonl and report.html.
+
+Used by the `eval` stage and by `tuneline eval`. Each target model is loaded once and
+every suite that needs it runs before the next one is loaded, so memory holds one model
+(plus the judge, loaded after all targets have answered).
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tuneline.data.records import Conversation, LabeledText, Message, Preference
+from tuneline.eval.targets import Target
+from tuneline.io import atomic_write_json, atomic_write_text
+from tuneline.progress import info, status
+
+SUITES = ("loss", "preference", "winrate", "generate", "classification", "lm-eval")
+
+
+@dataclass
+class PromptCase:
+    messages: list[Message]
+    reference: str | None = None  # the dataset's own answer, shown beside the models'
+
+
+@dataclass
+class EvalInputs:
+    conversations: list[Conversation] = field(default_factory=list)  # loss
+    preferences: list[Preference] = field(default_factory=list)  # preference
+    prompts: list[PromptCase] = field(default_factory=list)  # generate, winrate
+    labeled: list[LabeledText] = field(default_factory=list)  # classification
+
+
+@dataclass
+class EvalResult:
+    metrics: dict[str, Any]  # flat numbers, plus "details"
+    samples: list[dict[str, Any]]
+
+
+def prompt_cases(records: list[Any]) -> list[PromptCase]:
+    """Prompts (and reference answers) from conversations, preferences or prompts."""
+    cases = []
+    for record in records:
+        if isinstance(record, Conversation):
+            messages = list(record.messages)
+            reference = messages.pop()["content"] if messages and messages[-1]["role"] == "assistant" else None
+            if messages:
+                cases.append(PromptCase(messages, reference))
+        elif isinstance(record, Preference):
+            cases.append(PromptCase(list(record.prompt), record.chosen[-1]["content"] if record.chosen else None))
+        elif hasattr(record, "messages"):
+            cases.append(PromptCase(list(record.messages)))
+    return cases
+
+
+def generation_summary(generations: list[Any]) -> dict[str, float]:
+    """Share of answers that ended with EOS (the model stopped by itself) and their length."""
+    if not generations:
+        return {}
+    return {"eos_share": sum(g.finished_with_eos for g in generations) / len(generations),
+            "mean_tokens": statistics.fmean(g.num_tokens for g in generations), "answers": len(generations)}
+
+
+def flat_metrics(details: dict[str, Any]) -> dict[str, float]:
+    """Headline numbers as `<target>/<suite>.<metric>` and `winrate/<a>_vs_<b>.<field>`."""
+    flat: dict[str, float] = {}
+    for target, suites in details.get("targets", {}).items():
+        for suite, values in suites.items():
+            for key, value in values.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    flat[f"{target}/{suite}.{key}"] = value
+    for w in details.get("winrate", []):
+        for key in ("win_rate", "ci_low", "ci_high", "wins", "ties", "losses", "order_agreement"):
+            flat[f"winrate/{w['model_a']}_vs_{w['model_b']}.{key}"] = w[key]
+    return flat
+
+
+def _free(*objects: Any) -> None:
+    del objects
+    gc.collect()
+
+
+def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_dir: Path, *,
+             max_new_tokens: int = 128, batch_size: int = 8, max_length: int = 512, beta: float = 0.1,
+             winrate_pairs: list[tuple[str, str]] | None = None, judge_factory: Callable[[], Any] | None = None,
+             reward_source: Callable[[list[list[Message]], list[str]], list[float]] | None = None,
+             classifiers: list[Target] | None = None, lm_eval_options: dict[str, Any] | None = None,
+             dtype: str = "float32") -> EvalResult:
+    """Run `suites` on every target; `judge_factory` builds the win-rate judge when needed,
+    `reward_source` (optional) scores answers and preference pairs with a reward model."""
+    from tuneline.models.load import load_for_inference
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    details: dict[str, Any] = {"targets": {}, "winrate": [], "notes": [], "suites": list(suites)}
+    generations: dict[str, list[Any]] = {}
+    generate = bool({"generate", "winrate"} & set(suites)) and bool(inputs.prompts)
+    for target in targets:
+        with status(f"evaluating {target.name} ({target.reference})"):
+            model, tokenizer = load_for_inference(target.reference, dtype=dtype)
+            results: dict[str, Any] = {}
+            if "loss" in suites and inputs.conversations:
+                from tuneline.eval.metrics import heldout_loss
+
+                results["loss"] = heldout_loss(model, tokenizer, inputs.conversations, max_length, batch_size)
+            if "preference" in suites and inputs.preferences:
+                if hasattr(model, "disable_adapter"):
+                    from tuneline.eval.metrics import preference_scores
+
+                    results["preference"] = preference_scores(model, tokenizer, inputs.preferences, beta, max_length,
+                                                              max(1, batch_size // 2))
+                else:
+                    details["notes"].append(f"{target.name}: no implicit DPO reward (a model without an adapter is "
+                                            "its own reference, so every margin is 0)")
+            if generate:
+                from tuneline.eval.generate import generate_chat
+
+                generations[target.name] = generate_chat(model, tokenizer, [c.messages for c in inputs.prompts],
+                                                         max_new_tokens=max_new_tokens, batch_size=batch_size)
+                results["generation"] = generation_summary(generations[target.name])
+            if "lm-eval" in suites:
+                from tuneline.eval.lm_eval_bridge import run_lm_eval
+
+                results["lm_eval"] = run_lm_eval(model, tokenizer, batch_size=batch_size, **(lm_eval_options or {}))
+            details["targets"][target.name] = results
+            _free(model, tokenizer)
+    if reward_source is not None and generations:
+        for name, answers in generations.items():
+            scores = reward_source([c.messages for c in inputs.prompts], [g.text for g in answers])
+            details["targets"][name]["reward"] = {"mean_reward": statistics.fmean(scores)}
+    if reward_source is not None and "preference" in suites and inputs.preferences:
+        details["targets"]["reward_model"] = {"preference": reward_model_preference(reward_source, inputs.preferences)}
+    if "winrate" in suites:
+        details["winrate"] = _winrates(targets, inputs, generations, winrate_pairs, judge_factory, details["notes"])
+    if "classification" in suites:
+        for classifier in classifiers or []:
+            details["targets"][classifier.name] = {
+                "classification": classification_suite(classifier, inputs.labeled, out_dir, batch_size, max_length)}
+    samples = [{"index": i, "target": name, "prompt": case.messages, "reference": case.reference, "answer": g.text,
+                "finished_with_eos": g.finished_with_eos, "num_tokens": g.num_tokens}
+               for name, answers in generations.items() for i, (case, g) in enumerate(zip(inputs.prompts, answers,
+                                                                                             strict=True))]
+    metrics = {**flat_metrics(details), "details": details}
+    atomic_write_json(out_dir / "metrics.json", metrics)
+    atomic_write_text(out_dir / "samples.jsonl", "".join(_jsonl(s) for s in samples))
+    return EvalResult(metrics=metrics, samples=samples)
+
+
+def _jsonl(record: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def _winrates(targets: list[Target], inputs: EvalInputs, generations: dict[str, list[Any]],
+              pairs: list[tuple[str, str]] | None, judge_factory: Callable[[], Any] | None,
+              notes: list[str]) -> list[dict[str, Any]]:
+    from tuneline.eval.winrate import pairwise_winrate
+
+    if not inputs.prompts:
+        notes.append("winrate: no prompts to answer")
+        return []
+    if pairs is None:  # the run's result against where it started
+        pairs = [(targets[-1].name, targets[0].name)] if len(targets) > 1 else []
+    if not pairs:
+        notes.append("winrate: needs two targets (e.g. the final stage and base)")
+        return []
+    if judge_factory is None:
+        notes.append("winrate: no judge configured (train a reward stage, or set judge: in the eval config)")
+        return []
+    judge = judge_factory()
+    results = []
+    prompts = [c.messages for c in inputs.prompts]
+    for a, b in pairs:
+        with status(f"judging {a} vs {b} with {judge.name} ({len(prompts)} prompts × 2 orders)"):
+            result, _ = pairwise_winrate(judge, prompts, [g.text for g in generations[a]],
+                                         [g.text for g in generations[b]], a, b)
+        if getattr(judge, "unparsed", 0):
+            notes.append(f"winrate: {judge.unparsed} judge replies named no verdict and counted as ties")
+        results.append(result.to_dict())
+    return results
+
+
+def reward_model_preference(reward_source, preferences: list[Preference]) -> dict[str, float]:
+    """Held-out preference accuracy and mean margin under a reward model."""
+    from tuneline.stages.reward import pairwise_metrics
+
+    prompts = [p.prompt for p in preferences]
+    chosen = reward_source(prompts, [p.chosen[-1]["content"] for p in preferences])
+    rejected = reward_source(prompts, [p.rejected[-1]["content"] for p in preferences])
+    metrics = pairwise_metrics(chosen, rejected)
+    return {"preference_accuracy": metrics["pairwise_accuracy"], "reward_margin": metrics["mean_margin"],
+            "chosen_reward": metrics["chosen_reward_mean"], "rejected_reward": metrics["rejected_reward_mean"],
+            "pairs": len(preferences)}
+
+
+def classification_suite(classifier: Target, labeled: list[LabeledText], out_dir: Path, batch_size: int,
+                         max_length: int) -> dict[str, Any]:
+    """Accuracy, F1 and confusion (the classify stage's metrics) of a sequence classifier."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from tuneline.eval.classification import evaluate_predictions
+    from tuneline.models.load import resolve_artifact
+
+    if not labeled:
+        return {}
+    path = resolve_artifact(classifier.reference).path
+    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    multi = model.config.problem_type == "multi_label_classification"
+    texts = [r.text for r in labeled]
+    predicted: list[Any] = []
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=max_length,
+                              return_tensors="pt")
+            logits = model(**batch).logits
+            if multi:
+                predicted += [[id2label[j] for j in range(row.numel()) if row[j] > 0] for row in logits.sigmoid() - 0.5]
+            else:
+                predicted += [id2label[int(i)] for i in logits.argmax(-1)]
+    labels = [id2label[i] for i in sorted(id2label)]
+    metrics = evaluate_predictions([r.label for r in labeled], predicted, texts, labels, out_dir=out_dir,
+                                   name=classifier.name, multi_label=multi)
+    info(f"{classifier.name}: accuracy {metrics.get('accuracy', 0):.3f} on {len(texts)} held-out texts")
+    return {k: v for k, v in metrics.items() if isinstance(v, (int, float))}

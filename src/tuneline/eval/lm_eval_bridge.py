@@ -1,0 +1,127 @@
+"""Standard benchmarks through lm-evaluation-harness (`lm-eval`, 0.4.x), on a model already
+in memory (its HFLM wrapper accepts a loaded transformers/PEFT model).
+
+Local task files work: `include_path` adds a folder of task YAMLs (a task whose
+`dataset_path` is `json`/`csv`/`parquet` with local `data_files` runs offline). Before
+running, every task's dataset is checked: when the hub is needed but disabled
+(HF_HUB_OFFLINE / HF_DATASETS_OFFLINE) or unreachable and the dataset is not cached, the
+error names those tasks instead of letting the harness hang in download retries.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from tuneline.errors import ConfigError, UserError
+
+LOCAL_BUILDERS = {"json", "csv", "parquet", "text", "arrow", "pandas", "webdataset", "imagefolder", "audiofolder"}
+
+
+def task_manager(tasks: list[str], include_path: str | None = None):
+    """A TaskManager that knows `tasks`; the builtin index (slow: ~20 s, 14k tasks) only if needed."""
+    from lm_eval.tasks import TaskManager
+
+    if include_path is not None:
+        if not Path(include_path).is_dir():
+            raise ConfigError(f"lm_eval include_path '{include_path}' is not a folder",
+                              fix="point it to a folder of lm-eval task YAML files")
+        local = TaskManager(include_path=str(include_path), include_defaults=False)
+        if all(name in local.task_index for name in tasks):
+            return local
+    return TaskManager(include_path=str(include_path) if include_path else None)
+
+
+def leaf_task_configs(manager, name: str) -> dict[str, dict[str, Any]]:
+    """{task name: its config (includes resolved)} for a task, group or tag."""
+    from lm_eval.tasks._index import Kind
+
+    entry = manager.task_index.get(name)
+    if entry is None:
+        return {}
+    if entry.kind == Kind.TAG:
+        return {k: v for member in sorted(entry.tags) for k, v in leaf_task_configs(manager, member).items()}
+    if entry.kind == Kind.GROUP:
+        members = (entry.cfg or {}).get("task", [])
+        out: dict[str, dict[str, Any]] = {}
+        for member in members if isinstance(members, list) else [members]:
+            if isinstance(member, str):
+                out.update(leaf_task_configs(manager, member))
+            elif isinstance(member, dict) and "task" in member:
+                out[str(member["task"])] = member
+        return out
+    config = dict(entry.cfg or {})
+    if entry.yaml_path is not None:
+        try:
+            from lm_eval.tasks._yaml_loader import load_yaml
+
+            config = load_yaml(entry.yaml_path, resolve_func=False)
+        except Exception:  # noqa: BLE001 — an unreadable YAML is reported by the harness itself
+            pass
+    return {name: config}
+
+
+def needs_hub(config: dict[str, Any]) -> str | None:
+    """The hub dataset a task downloads, or None when its data is local or cached."""
+    dataset = config.get("dataset_path")
+    if not dataset or dataset in LOCAL_BUILDERS or Path(str(dataset)).expanduser().exists():
+        return None
+    cache = Path(os.environ.get("HF_HUB_CACHE", Path(os.environ.get("HF_HOME", Path.home() / ".cache" /
+                                                                    "huggingface")) / "hub"))
+    if (cache / f"datasets--{str(dataset).replace('/', '--')}").exists():
+        return None
+    return str(dataset)
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    offline = any(os.environ.get(v, "0").lower() not in ("0", "", "false")
+                  for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    if offline:
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def check_tasks_available(manager, tasks: list[str]) -> None:
+    """UserError naming unknown tasks, or tasks whose data needs the (unreachable) hub."""
+    unknown = [t for t in tasks if t not in manager.task_index]
+    if unknown:
+        raise ConfigError(f"unknown lm-eval task(s): {', '.join(unknown)}",
+                          fix="check the names (lm-eval --tasks list), or set include_path to your task YAML folder")
+    hub = {task: dataset for name in tasks for task, config in leaf_task_configs(manager, name).items()
+           if (dataset := needs_hub(config))}
+    if hub and not hub_reachable():
+        listed = "; ".join(f"{task} (dataset {dataset})" for task, dataset in sorted(hub.items()))
+        raise UserError(f"these lm-eval tasks need the Hugging Face hub, which is offline or unreachable here: "
+                        f"{listed}", where="lm-eval",
+                        fix="run them where the hub is reachable, download their datasets into the HF cache first, "
+                            "or write a local task YAML (dataset_path: json, dataset_kwargs: {data_files: ...})")
+
+
+def run_lm_eval(model, tokenizer, tasks: list[str], include_path: str | None = None, limit: int | float | None = None,
+                num_fewshot: int | None = None, batch_size: int = 8, apply_chat_template: bool = False
+                ) -> dict[str, float]:
+    """Benchmark scores as {'<task>.<metric>': value} (lm-eval's metric names, e.g. acc,none)."""
+    import lm_eval
+    from lm_eval.models.huggingface import HFLM
+
+    if not tasks:
+        raise ConfigError("the lm-eval suite needs tasks", where="lm_eval.tasks", fix="e.g. lm_eval: {tasks: [arc_easy]}")
+    manager = task_manager(tasks, include_path)
+    check_tasks_available(manager, tasks)
+    wrapped = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
+                   device=str(next(model.parameters()).device))
+    output = lm_eval.simple_evaluate(model=wrapped, tasks=tasks, limit=limit, num_fewshot=num_fewshot,
+                                     task_manager=manager, log_samples=False, bootstrap_iters=0,
+                                     apply_chat_template=apply_chat_template, verbosity="WARNING")
+    scores: dict[str, float] = {}
+    for task, values in (output or {}).get("results", {}).items():
+        for metric, value in values.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "stderr" not in metric:
+                scores[f"{task}.{metric.replace(',none', '')}"] = float(value)
+    return scores
