@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = [
     "tuneline.cli.core",
     "tuneline.cli.eval",
+    "tuneline.cli.serve",
 ]
 
 

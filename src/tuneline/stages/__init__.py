@@ -12,6 +12,7 @@ import importlib
 from types import ModuleType
 
 STAGE_MODULES: dict[str, str] = {
+    "router": "tuneline.stages.router",
     "sft": "tuneline.stages.sft",
     "dpo": "tuneline.stages.dpo",
     "eval": "tuneline.eval.stage",

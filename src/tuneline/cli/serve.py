@@ -1,0 +1,99 @@
+"""Serving commands: serve (OpenAI-compatible API), monitor (training/serving skew), export (merge)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="serve a base model and its adapters over an OpenAI-compatible API",
+                                  description="Start the HTTP server described by a serving config (YAML): "
+                                              "/v1/models, /v1/chat/completions, /v1/completions, /health, /metrics.")
+    serve.add_argument("config", help="serving config YAML (see examples/tiered/serve.yaml)")
+    serve.add_argument("--host", help="override the config's host")
+    serve.add_argument("--port", type=int, help="override the config's port")
+    serve.add_argument("--batching", choices=["mixed", "swap"], help="override the config's batching mode")
+    serve.set_defaults(handler=_serve)
+
+    monitor = subparsers.add_parser("monitor", help="compare served prompts with the training data",
+                                    description="Read the server's request log and each adapter's training data; "
+                                                "report length and embedding drift and routing shares; flag skew "
+                                                "(exit 3 when skew is flagged).")
+    monitor.add_argument("log_db", help="the server's SQLite request log")
+    monitor.add_argument("--train", action="append", default=[], metavar="ADAPTER=PATH",
+                         help="training data of an adapter (repeatable); ADAPTER 'all' compares every request")
+    monitor.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    monitor.set_defaults(handler=_monitor)
+
+    export = subparsers.add_parser("export", help="merge an adapter into its base; write a safetensors folder",
+                                   description="Merge a LoRA adapter (run dir, stage folder or adapter/) into its "
+                                               "base model and write a Hugging Face folder that transformers and "
+                                               "vLLM load directly.")
+    export.add_argument("target", help="run directory, stage folder, or adapter folder")
+    export.add_argument("output", help="folder to write")
+    export.add_argument("--base", help="base model, when the adapter does not record it")
+    export.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    export.add_argument("--check", type=int, default=0, metavar="N",
+                        help="verify N prompts give the same greedy tokens merged as with the adapter")
+    export.set_defaults(handler=_export)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tuneline.progress import info
+    from tuneline.serve.app import create_app
+    from tuneline.serve.config import load_server_config
+    from tuneline.serve.service import build_state
+
+    config = load_server_config(args.config)
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "batching": args.batching}.items() if v}
+    config = config.model_copy(update=overrides)
+    state = build_state(config)
+    info(f"serving {', '.join(state.model_names())} on http://{config.host}:{config.port}/v1 "
+         f"({config.batching} batching)")
+    try:
+        uvicorn.run(create_app(state), host=config.host, port=config.port, log_level="warning")
+    finally:
+        state.engine.shutdown()
+    return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tuneline.errors import UserError
+    from tuneline.io import atomic_write_json
+    from tuneline.serve.monitor import format_report, monitor
+
+    if not Path(args.log_db).exists():
+        raise UserError(f"request log not found: {args.log_db}", fix="give the log_db path of the serving config")
+    training = {}
+    for item in args.train:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise UserError(f"--train expects ADAPTER=PATH, got '{item}'", fix="e.g. --train code=data/code.jsonl")
+        training[name] = path
+    if not training:
+        raise UserError("give the training data to compare with", fix="--train ADAPTER=PATH (repeatable)")
+    report = monitor(args.log_db, training)
+    print(format_report(report))
+    if args.json:
+        atomic_write_json(args.json, report)
+    return 3 if report["skew"] else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from tuneline.serve.export import export_merged, greedy_agreement
+
+    output = export_merged(args.target, args.output, dtype=args.dtype, base=args.base)
+    print(f"merged model written to {output}")
+    if args.check:
+        prompts = ["What is the capital of France?", "Summarise: the cat sat on the mat.",
+                   "Write a Python function that adds two numbers.", "How do I return a product?",
+                   "Name three colours.", "Explain recursion briefly.", "What is 2 + 2?", "Say hello."][: args.check]
+        same = greedy_agreement(output, args.target, prompts)
+        print(json.dumps({"prompts": len(same), "same_greedy_tokens": sum(same)}))
+        return 0 if all(same) else 1
+    return 0
