@@ -21,7 +21,7 @@ from tuneline.data.formats import CONVERTERS
 from tuneline.data.problems import RecordProblem, RowProblem
 from tuneline.data.readers import CONTAINERS, RawRow, detect_container, read_rows
 from tuneline.data.records import LabeledText, Record
-from tuneline.data.tasks import check_task, task_use, to_task
+from tuneline.data.tasks import DEFAULT_TASK, check_task, task_use, to_task
 from tuneline.data.validate import check_record
 from tuneline.errors import DataError
 from tuneline.progress import info
@@ -94,7 +94,8 @@ def _decide_schema(path: str, format: str, rows: list[RawRow | RowProblem], colu
 def load_records(path: str, format: str = "auto", task: str = "sft", columns: dict[str, str] | None = None,
                  on_invalid: str = "error", split: str | None = None, limit: int | None = None,
                  label_set: set[str] | None = None) -> tuple[list[Record], LoadReport]:
-    """Read one dataset (file, saved folder or hub name) as validated records for `task`."""
+    """Read one dataset (file, saved folder or hub name) as validated records for `task`
+    ("auto": the task the detected format naturally serves)."""
     check_task(task)
     if on_invalid not in POLICIES:
         raise DataError(f"unknown on_invalid policy '{on_invalid}'", fix="use error, drop or warn")
@@ -115,6 +116,8 @@ def load_records(path: str, format: str = "auto", task: str = "sft", columns: di
     columns = columns or {}
     schema, why = _decide_schema(path, format, rows, columns)
     report.schema, report.why = schema, f"{why}; read as {container} ({container_why})"
+    if task == "auto":
+        task = report.task = DEFAULT_TASK.get(schema, "sft")
     records: list[Record] = []
     use_checked = False
     for row in rows:

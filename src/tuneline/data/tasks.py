@@ -12,6 +12,10 @@ from tuneline.errors import DataError
 
 TASKS = ("sft", "preference", "feedback", "classification", "prompt")
 
+# The task a format's natural records serve, for `task="auto"` (inspect, prepare).
+DEFAULT_TASK = {"messages": "sft", "sharegpt": "sft", "alpaca": "sft", "prompt_completion": "sft", "hh": "preference",
+                "preference": "preference", "kto": "feedback", "text_label": "classification", "prompt_only": "prompt"}
+
 # (natural record type, task) → how it is used; absent pairs cannot be used for that task.
 USES = {
     (Conversation, "sft"): "the conversation as is",
@@ -28,7 +32,7 @@ USES = {
 
 
 def check_task(task: str) -> None:
-    if task not in TASKS:
+    if task not in TASKS and task != "auto":
         raise DataError(f"unknown task '{task}'", fix=f"use one of: {', '.join(TASKS)}")
 
 

@@ -1,0 +1,72 @@
+"""`tuneline data inspect FILE` and `tuneline data prepare CONFIG`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    data = subparsers.add_parser("data", help="inspect and prepare datasets",
+                                 description="Look at a dataset as training will see it, or curate it.")
+    data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+
+    inspect = data_sub.add_parser(
+        "inspect", help="detected format, counts, length histogram and three rendered records",
+        description="Load FILE (format auto-detected unless --format), report what was detected and why, what was "
+                    "kept and dropped (by reason), the token-length histogram with the model's tokenizer, and three "
+                    "records rendered through the chat template exactly as training sees them.")
+    inspect.add_argument("file", help="data file, saved dataset folder, or hub dataset name")
+    inspect.add_argument("--format", default="auto", help="auto (default) or a format name, e.g. alpaca, hh, csv")
+    inspect.add_argument("--task", default=None,
+                         help="sft, preference, feedback, classification or prompt (default: what the format holds)")
+    inspect.add_argument("--model", default="builtin:smollm2-135m-instruct", help="whose tokenizer and chat template")
+    inspect.add_argument("--max-length", type=int, default=512, help="token budget to count truncation against")
+    inspect.add_argument("--column", action="append", default=[], metavar="SOURCE=CANONICAL",
+                         help="rename a field, e.g. --column question=prompt (repeatable)")
+    inspect.add_argument("--split", help="split of a saved dataset or hub dataset")
+    inspect.set_defaults(handler=_inspect)
+
+    prepare = data_sub.add_parser(
+        "prepare", help="curate a dataset and write it with a report of each filter's effect",
+        description="Read a prepare file (dataset, task, model, max_length, curation, output), load and validate "
+                    "the data, deduplicate (exact and MinHash near-duplicates), filter, optionally scrub PII, remove "
+                    "train/eval leakage, and write train.jsonl, eval.jsonl, report.json and report.txt.")
+    prepare.add_argument("config", help="prepare YAML file")
+    prepare.add_argument("--json", action="store_true", help="print the report as JSON")
+    prepare.set_defaults(handler=_prepare)
+    data.set_defaults(handler=lambda args: data.print_help() or 2)
+
+
+def _columns(pairs: list[str]) -> dict[str, str]:
+    from tuneline.errors import UserError
+
+    columns = {}
+    for pair in pairs:
+        source, sep, canonical = pair.partition("=")
+        if not sep or not source or not canonical:
+            raise UserError(f"--column {pair!r} is not SOURCE=CANONICAL", fix="e.g. --column question=prompt")
+        columns[source] = canonical
+    return columns
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from tuneline.data.inspect import inspect_dataset
+    from tuneline.models.load import load_tokenizer
+
+    columns = _columns(args.column)
+    tokenizer = load_tokenizer(args.model)
+    print(inspect_dataset(args.file, tokenizer, format=args.format, task=args.task, columns=columns,
+                          max_length=args.max_length, split=args.split))
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from tuneline.data.prepare import prepare_dataset, read_prepare_config
+
+    result = prepare_dataset(read_prepare_config(args.config))
+    if args.json:
+        print(json.dumps(json.loads((result.output / "report.json").read_text()), indent=2))
+    else:
+        print(result.summary())
+    return 0
