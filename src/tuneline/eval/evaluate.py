@@ -19,6 +19,7 @@ from tuneline.eval.targets import Target
 from tuneline.io import atomic_write_json, atomic_write_text
 from tuneline.progress import info, status
 
+REWARD_MODEL_COLUMN = "reward_model"  # the run's reward model, scored on the held-out preference pairs
 SUITES = ("loss", "preference", "winrate", "generate", "classification", "lm-eval")
 
 
@@ -133,7 +134,7 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
             scores = reward_source([c.messages for c in inputs.prompts], [g.text for g in answers])
             details["targets"][name]["reward"] = {"mean_reward": statistics.fmean(scores)}
     if reward_source is not None and "preference" in suites and inputs.preferences:
-        details["targets"]["reward_model"] = {"preference": reward_model_preference(reward_source, inputs.preferences)}
+        details["targets"][REWARD_MODEL_COLUMN] = {"preference": reward_model_preference(reward_source, inputs.preferences)}
     if "winrate" in suites:
         details["winrate"] = _winrates(targets, inputs, generations, winrate_pairs, judge_factory, details["notes"])
     if "classification" in suites:

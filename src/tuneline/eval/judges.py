@@ -99,7 +99,8 @@ def judge_conversation(item: PairwiseItem) -> list[Message]:
     ]
 
 
-_VERDICT = re.compile(r"\b(tie|A|B)\b", re.IGNORECASE)
+# A and B only in capitals: a lowercase "a" is an article, not a verdict.
+_VERDICT = re.compile(r"\b((?i:tie)|A|B)\b")
 
 
 def parse_verdict(reply: str) -> Verdict | None:

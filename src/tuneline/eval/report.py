@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneline.eval import plots
+from tuneline.eval.evaluate import REWARD_MODEL_COLUMN
 from tuneline.io import atomic_write_text
 
 STYLE = """
@@ -128,9 +129,10 @@ def samples_side_by_side(samples: list[dict[str, Any]], limit: int = 10) -> tupl
 
 
 def preference_bars(details: dict[str, Any]) -> list[str]:
-    """DPO margins and accuracies of each evaluated target, as bar charts."""
+    """Implicit-DPO margins and accuracies of each evaluated model, as bar charts (the reward
+    model's own margins are on another scale and stay in the table)."""
     out = []
-    targets = details.get("targets", {})
+    targets = {n: t for n, t in details.get("targets", {}).items() if n != REWARD_MODEL_COLUMN}
     for key, title in (("preference_accuracy", "held-out preference accuracy"),
                        ("reward_margin", "held-out mean implicit reward margin")):
         values = {n: t["preference"][key] for n, t in targets.items() if key in t.get("preference", {})}

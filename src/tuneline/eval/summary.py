@@ -7,7 +7,7 @@ from typing import Any
 
 # The rows that tell a newcomer what training did, in reading order; other metrics follow.
 HEADLINE = ["loss.loss", "loss.perplexity", "preference.preference_accuracy", "preference.reward_margin",
-            "reward.mean_reward", "generation.eos_share", "generation.mean_tokens"]
+            "preference.chosen_reward", "preference.rejected_reward", "reward.mean_reward", "generation.eos_share", "generation.mean_tokens"]
 
 
 def _cell(value: Any) -> str:
