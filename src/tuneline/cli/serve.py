@@ -13,6 +13,7 @@ def register(subparsers) -> None:
     serve.add_argument("config", help="serving config YAML (see examples/tiered/serve.yaml)")
     serve.add_argument("--host", help="override the config's host")
     serve.add_argument("--port", type=int, help="override the config's port")
+    serve.add_argument("--run-dir", help="override the config's run_dir (a run directory, or runs/<name>)")
     serve.add_argument("--batching", choices=["mixed", "swap"], help="override the config's batching mode")
     serve.set_defaults(handler=_serve)
 
@@ -47,7 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
     from tuneline.serve.config import load_server_config
     from tuneline.serve.service import build_state
 
-    config = load_server_config(args.config)
+    config = load_server_config(args.config, run_dir=args.run_dir)
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "batching": args.batching}.items() if v}
     config = config.model_copy(update=overrides)
     state = build_state(config)

@@ -60,6 +60,9 @@ class ServerConfig(Strict):
     model: str = Field("builtin:smollm2-135m-instruct", description="base model reference")
     dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="weight dtype")
     served_name: str = Field("base", description="name under which the bare base model is served")
+    run_dir: str | None = Field(
+        None, description="a run directory (or runs/<name>: its newest run); adapters and router.path are then "
+                          "stage names / files inside it. Relative to the working directory, like output_dir")
     adapters: dict[str, str] = Field(default_factory=dict, description="adapter name → folder (PEFT adapter or stage)")
     adapters_root: str | None = Field(
         None, description="admin-loaded adapters must lie inside this folder (default: the config's folder)")
@@ -94,7 +97,18 @@ def _resolve(base: Path, value: str | None) -> str | None:
     return str(candidate) if candidate.exists() or "/" in value or value.endswith((".sqlite", ".db", ".json")) else value
 
 
-def load_server_config(path: str | Path) -> ServerConfig:
+def newest_run(folder: Path) -> Path:
+    """`folder` if it is a run directory, else its newest child run directory."""
+    if (folder / "manifest.json").exists():
+        return folder
+    runs = sorted((p for p in folder.glob("*") if (p / "manifest.json").exists()), key=lambda p: p.name)
+    if not runs:
+        raise ConfigError(f"no run directory found at '{folder}'", where="run_dir",
+                          fix="run the pipeline first (tuneline run PIPELINE), or fix run_dir")
+    return runs[-1]
+
+
+def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerConfig:
     """Read and validate a serving config; relative paths are relative to the file."""
     path = Path(path)
     data, lines = load_yaml_with_lines(path)
@@ -113,9 +127,13 @@ def load_server_config(path: str | Path) -> ServerConfig:
         fix = "remove or rename the key" if error["type"] == "extra_forbidden" else "see `tuneline serve --help-config`"
         raise ConfigError(message, where=where, fix=fix) from None
     base = path.resolve().parent
+    config.run_dir = run_dir or config.run_dir
+    if config.run_dir:
+        base = newest_run(Path(config.run_dir).resolve())
+        config.run_dir = str(base)
     config.model = _resolve(base, config.model) or config.model
     config.adapters = {name: _resolve(base, folder) or folder for name, folder in config.adapters.items()}
     config.adapters_root = _resolve(base, config.adapters_root) or str(base)
     config.router.path = _resolve(base, config.router.path)
-    config.log_db = _resolve(base, config.log_db)
+    config.log_db = _resolve(path.resolve().parent, config.log_db)
     return config
