@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "tuneline.cli.data",
     "tuneline.cli.eval",
     "tuneline.cli.serve",
+    "tuneline.cli.rl",
 ]
 
 

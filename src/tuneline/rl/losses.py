@@ -57,3 +57,9 @@ def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
     """Per-position entropy H = −Σ_a p(a)·log p(a) = logsumexp(z) − Σ_a p(a)·z_a."""
     probabilities = torch.softmax(logits, dim=-1)
     return torch.logsumexp(logits, dim=-1) - (probabilities * logits).sum(dim=-1)
+
+
+def pairwise_reward_loss(chosen_scores: torch.Tensor, rejected_scores: torch.Tensor) -> torch.Tensor:
+    """Bradley–Terry loss of a reward model (Ouyang et al. 2022, arXiv 2203.02155, Eq. 1):
+    −E[log σ(r(x, y_chosen) − r(x, y_rejected))]."""
+    return -torch.nn.functional.logsigmoid(chosen_scores - rejected_scores).mean()

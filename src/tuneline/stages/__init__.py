@@ -16,6 +16,10 @@ STAGE_MODULES: dict[str, str] = {
     "sft": "tuneline.stages.sft",
     "dpo": "tuneline.stages.dpo",
     "eval": "tuneline.eval.stage",
+    "reward": "tuneline.stages.reward",
+    "ppo": "tuneline.stages.ppo",
+    "grpo": "tuneline.stages.grpo",
+    "rloo": "tuneline.stages.rloo",
 }
 
 

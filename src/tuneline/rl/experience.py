@@ -1,0 +1,97 @@
+"""Experience: a rollout batch scored under the policy, the reference and the value head,
+turned into per-token rewards, advantages and returns for the PPO update."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, fields
+
+import torch
+
+from tuneline.rl.advantages import gae
+from tuneline.rl.kl import kl_penalized_rewards, per_token_kl
+from tuneline.rl.rollout import RolloutBatch, response_logprobs, response_values
+from tuneline.rl.stats import whiten
+
+
+@dataclass
+class Experience:
+    batch: RolloutBatch
+    mask: torch.Tensor  # [B, R] float, 1 on completion tokens
+    old_logprobs: torch.Tensor
+    reference_logprobs: torch.Tensor
+    old_values: torch.Tensor
+    kl: torch.Tensor  # per-token log π − log π_ref
+    advantages: torch.Tensor
+    returns: torch.Tensor
+
+    def select(self, indices: torch.Tensor) -> Experience:
+        values = {f.name: getattr(self, f.name)[indices] for f in fields(self) if f.name != "batch"}
+        return Experience(batch=self.batch.select(indices), **values)
+
+    @property
+    def sequence_kl(self) -> torch.Tensor:
+        """Σ_t KL_t per completion: the Monte-Carlo estimate of KL(π‖π_ref) for its prompt."""
+        return (self.kl * self.mask).sum(dim=1)
+
+
+def reference_context(policy, reference):
+    """The reference is the same network with the LoRA adapter switched off, or a frozen copy."""
+    if reference is not None:
+        return contextlib.nullcontext(reference)
+    return _adapter_disabled(policy)
+
+
+@contextlib.contextmanager
+def _adapter_disabled(policy):
+    with policy.disable_adapter():
+        yield policy
+
+
+def _inputs(batch: RolloutBatch, device) -> dict[str, torch.Tensor]:
+    return {"input_ids": batch.input_ids.to(device), "attention_mask": batch.attention_mask.to(device),
+            "position_ids": batch.position_ids.to(device)}
+
+
+@torch.no_grad()
+def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference=None) -> torch.Tensor:
+    inputs = _inputs(batch, next(policy.parameters()).device)
+    with reference_context(policy, reference) as reference_model:
+        return response_logprobs(reference_model(**inputs).logits, batch, temperature).cpu()
+
+
+@torch.no_grad()
+def policy_and_reference_logprobs(policy, batch: RolloutBatch, temperature: float,
+                                  reference=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-probs of each response token under a causal LM policy and under its reference."""
+    logits = policy(**_inputs(batch, next(policy.parameters()).device)).logits
+    return response_logprobs(logits, batch, temperature).cpu(), reference_logprobs_of(policy, batch, temperature,
+                                                                                      reference)
+
+
+@torch.no_grad()
+def score_rollouts(model, batch: RolloutBatch, temperature: float, reference=None,
+                   autocast: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(policy log-probs, values, reference log-probs) of each response token.
+    `model` is the unwrapped PolicyWithValue."""
+    device = next(model.parameters()).device
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
+        logits, values = model(**_inputs(batch, device))
+        logprobs = response_logprobs(logits, batch, temperature).cpu()
+        del logits
+        reference_logprobs = reference_logprobs_of(model.policy, batch, temperature, reference)
+    return logprobs, response_values(values, batch).cpu(), reference_logprobs
+
+
+def build_experience(batch: RolloutBatch, scores: torch.Tensor, logprobs: torch.Tensor, values: torch.Tensor,
+                     reference_logprobs: torch.Tensor, kl_coef: float, gamma: float, lam: float,
+                     whiten_advantages: bool) -> Experience:
+    """Per-token rewards (score on the last token, −β·KL on every token), GAE advantages and
+    returns; `scores` are the already shaped sequence rewards (penalties, normalisation)."""
+    mask = batch.response_mask.float()
+    kl = per_token_kl(logprobs, reference_logprobs) * mask
+    rewards = kl_penalized_rewards(scores, kl, mask, kl_coef)
+    advantages, returns = gae(rewards, values, mask, gamma, lam)
+    if whiten_advantages:
+        advantages = whiten(advantages, mask)
+    return Experience(batch, mask, logprobs, reference_logprobs, values * mask, kl, advantages, returns)

@@ -1,0 +1,51 @@
+"""One PPO update: several epochs of clipped policy and value steps over minibatches of
+an experience batch (Schulman et al. 2017, arXiv 1707.06347, Algorithm 1)."""
+
+from __future__ import annotations
+
+import torch
+
+from tuneline.rl.experience import Experience
+from tuneline.rl.losses import clipped_policy_loss, clipped_value_loss, entropy_from_logits
+from tuneline.rl.rollout import response_logits, response_values
+from tuneline.rl.stats import masked_mean
+
+
+def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf16: bool = False) -> dict[str, float]:
+    """Runs config.ppo_epochs × ⌈B / minibatch_size⌉ optimizer steps; returns mean diagnostics."""
+    device = accelerator.device
+    size = experience.mask.shape[0]
+    totals: dict[str, float] = {}
+    updates = 0
+    model.train()
+    for _ in range(config.ppo_epochs):
+        order = torch.randperm(size)
+        for start in range(0, size, config.minibatch_size):
+            part = experience.select(order[start:start + config.minibatch_size])
+            batch = part.batch
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                logits, values = model(input_ids=batch.input_ids.to(device),
+                                       attention_mask=batch.attention_mask.to(device),
+                                       position_ids=batch.position_ids.to(device))
+            scaled = response_logits(logits, batch, config.temperature)
+            logprobs = torch.gather(torch.log_softmax(scaled, dim=-1), 2,
+                                    batch.response_ids.to(device).unsqueeze(-1)).squeeze(-1)
+            mask = part.mask.to(device)
+            policy = clipped_policy_loss(logprobs, part.old_logprobs.to(device), part.advantages.to(device), mask,
+                                         config.clip_range)
+            value_loss, value_clip_fraction = clipped_value_loss(
+                response_values(values, batch), part.old_values.to(device), part.returns.to(device), mask,
+                config.value_clip_range)
+            loss = policy.loss + config.value_loss_coef * value_loss
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            with torch.no_grad():
+                entropy = masked_mean(entropy_from_logits(scaled.detach()), mask)
+            for key, value in (("policy_loss", policy.loss), ("value_loss", value_loss),
+                               ("clip_fraction", policy.clip_fraction), ("approx_kl", policy.approx_kl),
+                               ("value_clip_fraction", value_clip_fraction), ("entropy", entropy)):
+                totals[key] = totals.get(key, 0.0) + float(value.detach())
+            updates += 1
+    return {key: value / updates for key, value in totals.items()}

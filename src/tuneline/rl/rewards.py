@@ -1,0 +1,183 @@
+"""Reward sources for online methods (PPO, GRPO, RLOO): a trained reward model, a Python
+function named `module:function` (or `path/to/file.py:function`), or a weighted sum.
+
+Every source is called as `source(prompts, completions) -> list[float]`, where `prompts` are
+canonical message lists and `completions` the generated answer texts. What a user-written
+function returns is checked here, so a bad reward stops the run with an error that names
+the function and the batch instead of silently poisoning the policy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tuneline.data.records import Message
+from tuneline.errors import ConfigError, UserError
+
+RewardFn = Callable[[list[list[Message]], list[str]], list[float]]
+
+
+class RewardError(UserError):
+    """A reward source failed or returned something unusable."""
+
+
+def check_rewards(values: Any, expected: int, name: str, batch: int) -> list[float]:
+    """Rewards as floats, or a RewardError naming the source and the batch."""
+    where = f"reward '{name}', batch {batch}"
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise RewardError(f"returned something that is not a list of numbers ({exc})", where=where,
+                          fix="return one float per completion") from None
+    if len(values) != expected:
+        raise RewardError(f"returned {len(values)} rewards for {expected} completions", where=where,
+                          fix="return exactly one float per completion, in order")
+    bad = [i for i, v in enumerate(values) if not math.isfinite(v)]
+    if bad:
+        raise RewardError(f"returned a non-finite reward (NaN or inf) for completion {bad[0]} of the batch",
+                          where=where, fix="make the function return a finite number for every completion")
+    return values
+
+
+def import_function(spec: str, search_dirs: Sequence[Path] = ()) -> Callable[..., Any]:
+    """`package.module:function` or `path/to/file.py:function` → the function."""
+    module_name, sep, function_name = spec.rpartition(":")
+    if not sep or not module_name or not function_name:
+        raise ConfigError(f"reward function '{spec}' is not of the form module:function",
+                          fix="write e.g. my_rewards:length_penalty or rewards.py:length_penalty")
+    if module_name.endswith(".py"):
+        candidates = [Path(module_name)] + [Path(d) / module_name for d in search_dirs]
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:
+            raise ConfigError(f"reward file '{module_name}' not found", fix="give a path relative to the working "
+                              "directory or the pipeline file")
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+    else:
+        extra = [str(d) for d in search_dirs if str(d) not in sys.path]
+        sys.path[:0] = extra
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(f"cannot import reward module '{module_name}': {exc}",
+                              fix="check the name and that the module is on PYTHONPATH") from None
+        finally:
+            for entry in extra:
+                sys.path.remove(entry)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise ConfigError(f"'{module_name}' has no function '{function_name}'", fix="check the name after the colon")
+    return function
+
+
+class FunctionReward:
+    """A user's Python function; its errors and bad outputs become RewardErrors."""
+
+    def __init__(self, spec: str, search_dirs: Sequence[Path] = ()):
+        self.name = spec
+        self.function = import_function(spec, search_dirs)
+        self.calls = 0
+
+    def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
+        self.calls += 1
+        try:
+            values = self.function(prompts, completions)
+        except Exception as exc:  # the user's code: any failure is reported, with its type
+            raise RewardError(f"raised {type(exc).__name__}: {exc}", where=f"reward '{self.name}', batch {self.calls}",
+                              fix="fix the function; it receives (prompts, completions) and returns floats") from exc
+        return check_rewards(values, len(completions), self.name, self.calls)
+
+
+def reward_model_inputs(tokenizer, messages: list[Message], max_length: int) -> list[int]:
+    """Token ids a reward model scores: the conversation through the one chat renderer (ending
+    with EOS for chat models, [CLS] … [SEP] for encoders), cut from the left so the answer —
+    whose last token carries the score in causal models — is always kept."""
+    from tuneline.data.chat import assistant_spans, tokenize_conversation
+
+    if getattr(tokenizer, "chat_template", None):
+        ids = tokenize_conversation(tokenizer, messages).input_ids
+    else:
+        text, _ = assistant_spans(tokenizer, messages)
+        ids = tokenizer(text.rstrip(), add_special_tokens=True)["input_ids"]
+        if len(ids) > max_length:  # keep the [CLS] marker the encoder pools from
+            return ids[:1] + ids[len(ids) - max_length + 1:]
+    return ids[-max_length:]
+
+
+def score_sequences(model, tokenizer, sequences: list[list[int]], batch_size: int = 8) -> list[float]:
+    """Scalar scores of a sequence-classification model (num_labels=1), right-padded batches."""
+    import torch
+
+    from tuneline.train.batching import pad_batch
+
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    device = next(model.parameters()).device
+    scores: list[float] = []
+    with torch.no_grad():
+        for start in range(0, len(sequences), batch_size):
+            batch = pad_batch(sequences[start:start + batch_size], None, pad_id)
+            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+            scores.extend(logits[:, 0].float().tolist())
+    return scores
+
+
+def load_reward_model(target: str | Path):
+    """(model, tokenizer) of a reward model: a reward stage's folder, its model/, or any HF folder."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from tuneline.errors import ModelError
+    from tuneline.models.registry import resolve_model_path
+
+    path = Path(str(target))
+    if (path / "model" / "config.json").exists():
+        path = path / "model"
+    resolved = str(path) if path.exists() else resolve_model_path(str(target))
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(resolved)
+        tokenizer = AutoTokenizer.from_pretrained(resolved)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a reward model from '{target}': {exc}",
+                         fix="give the folder of a `reward` stage, or a sequence-classification model") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    model.eval()
+    return model, tokenizer
+
+
+class RewardModelReward:
+    """Scores from a trained reward model (the `reward` stage's model/ folder)."""
+
+    def __init__(self, target: str | Path, max_length: int = 512, batch_size: int = 8):
+        self.name = f"reward model {target}"
+        self.model, self.tokenizer = load_reward_model(target)
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
+        sequences = [reward_model_inputs(self.tokenizer, [*p, {"role": "assistant", "content": c}], self.max_length)
+                     for p, c in zip(prompts, completions, strict=False)]
+        return score_sequences(self.model, self.tokenizer, sequences, self.batch_size)
+
+
+class WeightedReward:
+    """Σ_i w_i · r_i(prompts, completions) over several sources."""
+
+    def __init__(self, sources: list[tuple[float, RewardFn]]):
+        self.sources = sources
+        self.name = " + ".join(f"{w}·{getattr(s, 'name', s)}" for w, s in sources)
+
+    def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
+        total = [0.0] * len(completions)
+        for weight, source in self.sources:
+            for i, value in enumerate(source(prompts, completions)):
+                total[i] += weight * value
+        return total

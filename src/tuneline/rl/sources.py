@@ -1,0 +1,41 @@
+"""The reward options shared by the online stages (ppo, grpo, rloo), and the reward they build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from tuneline.config.schema import Strict
+from tuneline.errors import ConfigError
+
+
+class RewardSources(Strict):
+    reward_model: str | None = Field(None, description="a `reward` stage of this pipeline (its name), or a folder "
+                                                       "with a sequence-classification model")
+    reward_function: str | None = Field(None, description="module:function or file.py:function, called as "
+                                                          "f(prompts, completions) -> list[float]")
+    reward_model_weight: float = Field(1.0, description="weight of the reward model's score in the summed reward")
+    reward_function_weight: float = Field(1.0, description="weight of the function's reward in the summed reward")
+
+
+def build_reward(ctx, config: RewardSources):
+    """The reward of an online stage: a model, a function, or their weighted sum."""
+    from tuneline.rl.rewards import FunctionReward, RewardModelReward, WeightedReward
+
+    if not config.reward_model and not config.reward_function:
+        raise ConfigError(f"stage '{ctx.stage.name}' has no reward", where=f"stages.{ctx.stage.name}",
+                          fix="set reward_model: <reward stage name or folder>, reward_function: module:function, "
+                              "or both")
+    sources = []
+    if config.reward_model:
+        stage_dir = ctx.run_dir / config.reward_model
+        target = stage_dir if (stage_dir / "model").exists() else Path(config.reward_model)
+        sources.append((config.reward_model_weight, RewardModelReward(target)))
+    if config.reward_function:
+        source_path = ctx.pipeline.__dict__.get("source_path")
+        search = [Path(source_path).parent] if source_path else []
+        sources.append((config.reward_function_weight, FunctionReward(config.reward_function, search)))
+    if len(sources) == 1 and sources[0][0] == 1.0:
+        return sources[0][1]
+    return WeightedReward(sources)

@@ -1,0 +1,45 @@
+"""The policy and its value function in one module, so `accelerate` (DDP) wraps, syncs and
+checkpoints both together.
+
+The value head is a linear map from the last hidden state to a scalar. It sits on the
+policy's own backbone (`critic=None`: one forward gives logits and values), or on a
+separate critic backbone (a second copy of the base with its own adapter), which keeps
+value-learning gradients out of the policy at twice the compute.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ValueHead(nn.Module):
+    def __init__(self, hidden_size: int):
+        super().__init__()
+        self.linear = nn.Linear(hidden_size, 1)
+        # Small initial values: the first advantages are then close to the rewards themselves.
+        nn.init.normal_(self.linear.weight, std=1.0 / (hidden_size + 1))
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.linear(hidden_states.to(self.linear.weight.dtype)).squeeze(-1)
+
+
+class PolicyWithValue(nn.Module):
+    """forward → (logits, values) over every position of the sequence."""
+
+    def __init__(self, policy: nn.Module, hidden_size: int, critic: nn.Module | None = None):
+        super().__init__()
+        self.policy = policy
+        self.critic = critic
+        self.value_head = ValueHead(hidden_size)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
+        output = self.policy(**inputs, output_hidden_states=self.critic is None)
+        if self.critic is None:
+            hidden = output.hidden_states[-1]
+        else:
+            hidden = self.critic(**inputs).last_hidden_state
+        return output.logits, self.value_head(hidden)

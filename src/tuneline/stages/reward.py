@@ -1,0 +1,133 @@
+"""Reward model: a scalar sequence-classification head trained on preference pairs with
+the Bradley–Terry loss, on a causal LM (LoRA or full) or on an encoder such as MiniLM.
+
+The artifact is a plain Hugging Face folder, model/ (LoRA merged in), that loads with
+`AutoModelForSequenceClassification`; PPO, GRPO, RLOO and `tuneline score` read it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Literal
+
+from pydantic import Field
+
+from tuneline.config.schema import TrainingStageConfig
+
+
+class Config(TrainingStageConfig):
+    type: Literal["reward"] = "reward"
+    model: str | None = Field(None, description="base of the reward model (e.g. builtin:minilm-l6); default: the "
+                                                "pipeline's model, continued from the `from:` stage if given")
+    adapter_type: Literal["pipeline", "lora", "full"] = Field(
+        "pipeline", description="train a LoRA adapter or every weight; pipeline: as the pipeline's adapter says")
+    learning_rate: float = Field(1e-4, gt=0, description="peak learning rate")
+    max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
+
+
+def pairwise_metrics(chosen: list[float], rejected: list[float]) -> dict[str, float]:
+    """Held-out pairwise accuracy (chosen strictly above rejected), mean margin, and the
+    distribution of chosen and rejected rewards."""
+    margins = [c - r for c, r in zip(chosen, rejected, strict=False)]
+
+    def spread(values: list[float], prefix: str) -> dict[str, float]:
+        ordered = sorted(values)
+        return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": statistics.pstdev(values),
+                f"{prefix}_p10": ordered[len(ordered) // 10], f"{prefix}_p50": ordered[len(ordered) // 2],
+                f"{prefix}_p90": ordered[(len(ordered) * 9) // 10]}
+
+    return {"pairwise_accuracy": sum(m > 0 for m in margins) / len(margins), "mean_margin": statistics.fmean(margins),
+            **spread(chosen, "chosen_reward"), **spread(rejected, "rejected_reward")}
+
+
+def load_reward_backbone(ctx, config: Config):
+    """(sequence-classification model with one output, tokenizer, adapter config)."""
+    from peft import PeftModel, get_peft_model
+    from transformers import AutoModelForSequenceClassification
+
+    from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config
+    from tuneline.models.registry import resolve_model_path
+
+    previous = ctx.previous_artifact() if config.model is None else None
+    reference = config.model or ctx.pipeline.model.ref
+    path = str(previous.path) if previous is not None and previous.kind == "model" else resolve_model_path(reference)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1,
+                                                               dtype=_torch_dtype(ctx.pipeline.model.dtype))
+    tokenizer = load_tokenizer(path)
+    model.config.pad_token_id = tokenizer.pad_token_id
+    if previous is not None and previous.kind == "adapter":
+        # Start from the SFT'd weights: merge its adapter into the causal LM, copy the backbone.
+        causal, _ = load_causal_lm(ctx.pipeline.model)
+        causal = PeftModel.from_pretrained(causal, str(previous.path)).merge_and_unload()
+        backbone = getattr(model, model.base_model_prefix)
+        backbone.load_state_dict(getattr(causal, causal.base_model_prefix).state_dict())
+        del causal
+    adapter = ctx.pipeline.adapter
+    if config.adapter_type != "pipeline":
+        adapter = adapter.model_copy(update={"type": config.adapter_type})
+    if adapter.type == "lora":
+        model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS"))
+    return model, tokenizer, adapter
+
+
+def run(ctx, config: Config) -> dict:
+    import time
+
+    import torch
+
+    from tuneline.progress import bar, info
+    from tuneline.rl.losses import pairwise_reward_loss
+    from tuneline.rl.rewards import reward_model_inputs, score_sequences
+    from tuneline.stages.common import finish_training, loop_metrics, save_artifact
+    from tuneline.train.batching import pad_batch
+    from tuneline.train.loop import train
+
+    splits = ctx.dataset("preference")
+    model, tokenizer, adapter = load_reward_backbone(ctx, config)
+
+    def encode(records) -> list[tuple[list[int], list[int]]]:
+        return [(reward_model_inputs(tokenizer, [*r.prompt, *r.chosen], config.max_length),
+                 reward_model_inputs(tokenizer, [*r.prompt, *r.rejected], config.max_length))
+                for r in bar(records, desc="tokenizing pairs", unit="pair")]
+
+    pairs = encode(splits.train)
+    held_out = encode(splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval)
+    device = next(model.parameters()).device
+    pad_id = tokenizer.pad_token_id
+
+    def evaluate(m) -> dict[str, float]:
+        if not held_out:
+            return {}
+        m.eval()
+        chosen = score_sequences(m, tokenizer, [c for c, _ in held_out])
+        rejected = score_sequences(m, tokenizer, [r for _, r in held_out])
+        m.train()
+        return pairwise_metrics(chosen, rejected)
+
+    def step_fn(m, indices: list[int]):
+        chunk = [pairs[i] for i in indices]
+        batch = pad_batch([c for c, _ in chunk] + [r for _, r in chunk], None, pad_id)
+        scores = m(**{k: v.to(device) for k, v in batch.items()}).logits[:, 0].float()
+        chosen, rejected = scores[: len(chunk)], scores[len(chunk):]
+        loss = pairwise_reward_loss(chosen, rejected)
+        return loss, {"tokens": int(batch["attention_mask"].sum()),
+                      "train_accuracy": (chosen > rejected).float().mean().item()}
+
+    before = evaluate(model)
+    started = time.perf_counter()
+    result = train(model, config, ctx, [max(len(c), len(r)) for c, r in pairs], step_fn, evaluate,
+                   full_finetune=adapter.type == "full")
+    train_seconds = time.perf_counter() - started
+    after = evaluate(model)
+    if adapter.type == "lora":
+        model = model.merge_and_unload()  # a plain HF folder: AutoModelForSequenceClassification loads it
+    with torch.no_grad():
+        save_artifact(model, tokenizer, ctx.stage_dir)
+    finish_training(ctx.stage_dir)
+    metrics = {**loop_metrics(result), "train_pairs": len(pairs), "eval_pairs": len(held_out),
+               "train_seconds": round(train_seconds, 1), **after,
+               **{f"{k}_before": v for k, v in before.items() if k in ("pairwise_accuracy", "mean_margin")}}
+    if after:
+        info(f"held-out pairwise accuracy: {before['pairwise_accuracy']:.3f} → {after['pairwise_accuracy']:.3f}, "
+             f"mean margin {after['mean_margin']:+.3f} ({len(held_out)} pairs, trained in {train_seconds:.0f}s)")
+    return metrics

@@ -1,0 +1,64 @@
+"""A tiny random-weight llama (SmolLM2 tokenizer) on disk and a prompt file, once per session."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).parent
+
+
+def _serve_helpers():
+    spec = importlib.util.spec_from_file_location("tiny_models", HERE.parent / "serve" / "tiny_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    return _serve_helpers().write_tiny_base(tmp_path_factory.mktemp("tiny-base"))
+
+
+@pytest.fixture(scope="session")
+def prompt_file(tmp_path_factory) -> Path:
+    topics = ["battery", "charging", "warranty", "colours", "the app", "cleaning", "travel", "noise", "pairing",
+              "updates", "night mode", "the strap"]
+    path = tmp_path_factory.mktemp("prompts") / "prompts.jsonl"
+    path.write_text("".join(json.dumps({"prompt": f"Tell me about the Lumo's {topic}."}) + "\n" for topic in topics))
+    return path
+
+
+def write_ppo_pipeline(folder: Path, base: Path, prompts: Path, **stage) -> Path:
+    """A one-stage PPO pipeline on the tiny model, rewarded by reward_fns.py:mentions_lumo."""
+    config = {
+        "name": "ppo-test",
+        "seed": 3,
+        "model": str(base),
+        "adapter": {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0},
+        "datasets": {"prompts": {"path": str(prompts), "eval_fraction": 0.25}},
+        "stages": [{"name": "ppo", "type": "ppo", "dataset": "prompts",
+                    "reward_function": str(HERE / "reward_fns.py") + ":mentions_lumo",
+                    "max_steps": 2, "rollout_batch_size": 4, "minibatch_size": 2, "max_new_tokens": 8,
+                    "save_steps": 2, "sample_every": 1, **stage}],
+        "tracking": {"backend": "none"},
+    }
+    path = folder / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """On a shared 2-core machine, OpenMP's spin-waiting makes tiny models ~10× slower with 2
+    threads than with 1 when other processes hold the cores."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -1,0 +1,20 @@
+"""Reward functions the RL tests name as `reward_fns.py:<function>`."""
+
+import math
+
+
+def mentions_lumo(prompts, completions):
+    """1 when the answer names the product, plus a little for brevity: a reward in [0, 1]."""
+    return [0.7 * ("lumo" in c.lower()) + 0.3 * (len(c.split()) <= 30) for c in completions]
+
+
+def raises(prompts, completions):
+    raise ValueError("scoring service unavailable")
+
+
+def returns_nan(prompts, completions):
+    return [math.nan] * len(completions)
+
+
+def returns_too_few(prompts, completions):
+    return [1.0] * (len(completions) - 1)

@@ -1,0 +1,83 @@
+"""The PPO stage end to end on a tiny random-weight model: logs, artifact, errors, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import write_ppo_pipeline
+from tuneline.pipeline.runner import run_pipeline
+from tuneline.rl.rewards import RewardError
+
+STEP_KEYS = {"reward_mean", "reward_std", "kl", "entropy", "completion_length", "value_loss", "clip_fraction",
+             "approx_kl", "policy_loss", "kl_coef"}
+
+
+def test_ppo_stage_logs_every_step_and_saves_a_peft_adapter(tmp_path, tiny_base, prompt_file):
+    pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, value_model="separate")
+    run_dir = run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
+    stage = run_dir / "ppo"
+    records = [json.loads(line) for line in (stage / "log.jsonl").read_text().splitlines()]
+    steps = [r for r in records if STEP_KEYS <= r.keys()]
+    assert [r["step"] for r in steps] == [1, 2]
+    assert all(r["kl"] == r["kl"] for r in steps)  # finite, not NaN
+    assert any("samples" in r and r["samples"][0]["completion"] is not None for r in records)
+    metrics = json.loads((stage / "metrics.json").read_text())
+    assert metrics["steps"] == 2
+    assert {"eval_reward_mean_before", "eval_reward_mean", "eval_kl"} <= metrics.keys()
+    # The adapter is plain PEFT: it loads on the base with PeftModel.
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_base), str(stage / "adapter"))
+    assert (stage / "value_head.pt").exists()
+    assert not (stage / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("function, message", [
+    ("raises", "raised ValueError: scoring service unavailable"),
+    ("returns_nan", "non-finite reward"),
+    ("returns_too_few", "returned 3 rewards for 4 completions"),
+])
+def test_a_bad_reward_function_stops_the_stage_naming_function_and_batch(tmp_path, tiny_base, prompt_file,
+                                                                         function, message):
+    spec = str(tmp_path.parent / "x")  # placeholder replaced below
+    pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_eval_examples=None)
+    text = pipeline.read_text().replace(":mentions_lumo", f":{function}")
+    pipeline.write_text(text.replace("eval_fraction: 0.25", "eval_fraction: 0.0"))
+    with pytest.raises(RewardError) as caught:
+        run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
+    error = str(caught.value)
+    assert f"reward_fns.py:{function}" in error and "batch 1" in error and message in error
+    del spec
+
+
+def test_a_killed_ppo_stage_resumes_from_its_checkpoint(tmp_path, tiny_base, prompt_file):
+    pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_steps=6, save_steps=2,
+                                  max_eval_examples=1)
+    runs = tmp_path / "runs"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "tuneline.cli.main", "run", str(pipeline), "--output-dir",
+                                str(runs)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    try:
+        while not list(runs.glob("*/*/ppo/checkpoints/step-0000002/progress.json")):
+            assert process.poll() is None and time.monotonic() < deadline, "no checkpoint before the kill"
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    run_dir = next(runs.glob("*/*"))
+    killed_at = max(json.loads(line).get("step", 0) for line in (run_dir / "ppo" / "log.jsonl").read_text().splitlines())
+    assert killed_at < 6
+    run_pipeline(resume=run_dir)
+    records = [json.loads(line) for line in (run_dir / "ppo" / "log.jsonl").read_text().splitlines()]
+    resumed_steps = [r["step"] for r in records if "reward_mean" in r and "clip_fraction" in r]
+    assert resumed_steps[-4:] == [3, 4, 5, 6]  # continued after step 2, not from 0
+    assert json.loads((run_dir / "ppo" / "metrics.json").read_text())["steps"] == 6
