@@ -16,6 +16,7 @@ from typing import Any
 
 from tuneline.errors import ConfigError
 from tuneline.io import JsonlLog, atomic_write_json
+from tuneline.progress import info
 
 TRACKING_FILE = "tracking.json"  # in the run directory: the backend's run id, so --resume continues it
 
@@ -206,6 +207,27 @@ def _write_run_report(run_dir: Path) -> None:
     write_run_report(run_dir, run_dir / "report.html")
 
 
+class Tolerant:
+    """A tracker whose failures warn instead of stopping training: the run directory
+    already holds everything, and the tracker can be filled again from it later."""
+
+    def __init__(self, tracker: Any):
+        self.tracker = tracker
+
+    def log_stage(self, stage_name: str, metrics: dict[str, Any], stage_dir: Path) -> None:
+        try:
+            self.tracker.log_stage(stage_name, metrics, stage_dir)
+        except Exception as exc:  # noqa: BLE001 — any backend failure (store locked, disk full, network)
+            info(f"tracking: could not log stage {stage_name} ({type(exc).__name__}: {exc}); "
+                 "the run directory has its results")
+
+    def close(self) -> None:
+        try:
+            self.tracker.close()
+        except Exception as exc:  # noqa: BLE001
+            info(f"tracking: could not finish the tracked run ({type(exc).__name__}: {exc})")
+
+
 def make_tracker(backend: str, config: Any, run_dir: Path):
     options = {k: v for k, v in (config.tracking or {}).items() if k != "backend"}
     if backend == "mlflow":
@@ -216,7 +238,7 @@ def make_tracker(backend: str, config: Any, run_dir: Path):
         if options.get("log_weights", "adapters") not in ("adapters", "all", "none"):
             raise ConfigError("tracking.log_weights must be adapters, all or none", where="tracking.log_weights",
                               fix="adapters copies LoRA adapters into the store; all copies full models too")
-        return MlflowTracker(config, run_dir, **options)
+        return Tolerant(MlflowTracker(config, run_dir, **options))
     if backend == "wandb":
-        return WandbTracker(config, run_dir, **{k: options[k] for k in ("project", "entity") if k in options})
+        return Tolerant(WandbTracker(config, run_dir, **{k: options[k] for k in ("project", "entity") if k in options}))
     raise ConfigError(f"unknown tracking backend '{backend}'", where="tracking.backend", fix="use mlflow, wandb or none")
