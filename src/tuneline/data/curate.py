@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tuneline.data.dedupe import find_cross_duplicates, find_exact_duplicates, find_near_duplicates, jaccard, shingles
+from tuneline.data.dedupe import (
+    find_cross_duplicates,
+    find_exact_duplicates,
+    find_near_duplicates,
+    jaccard,
+    normalise,
+    shingles,
+)
 from tuneline.data.pii import scrub_records
 from tuneline.data.records import Conversation, Feedback, LabeledText, Message, Preference, Record
 
@@ -114,17 +121,17 @@ def _drop(records: list[Record], drop: dict[int, str], effect: FilterEffect) -> 
 
 
 def dedupe(records: list[Record], config: CurationConfig, effects: list[FilterEffect]) -> list[Record]:
-    texts = [record_text(r) for r in records]
+    texts = [normalise(record_text(r)) for r in records]  # once, for both passes
     if config.exact_dedupe:
         effect = FilterEffect("exact duplicates")
-        drop = {d.index: f"repeats {records[d.original].source}" for d in find_exact_duplicates(texts)}
+        drop = {d.index: f"repeats {records[d.original].source}" for d in find_exact_duplicates(texts, normalised=True)}
         effects.append(effect)
-        kept = [i for i in range(len(records)) if i not in drop]
-        records, texts = _drop(records, drop, effect), [texts[i] for i in kept]
+        texts = [text for i, text in enumerate(texts) if i not in drop]
+        records = _drop(records, drop, effect)
     if config.near_dedupe:
         effect = FilterEffect("near duplicates", notes={"threshold": config.near_threshold})
         drop = {d.index: f"~{d.similarity:.2f} similar to {records[d.original].source}"
-                for d in find_near_duplicates(texts, config.near_threshold)}
+                for d in find_near_duplicates(texts, config.near_threshold, normalised=True)}
         effects.append(effect)
         records = _drop(records, drop, effect)
     return records

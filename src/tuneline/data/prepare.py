@@ -24,7 +24,7 @@ from tuneline.config.schema import DatasetConfig
 from tuneline.data.curate import CurationConfig, CurationResult, curate
 from tuneline.data.load import LoadReport, load_splits
 from tuneline.data.records import Conversation, Feedback, LabeledText, Preference, Prompt, Record
-from tuneline.errors import ConfigError
+from tuneline.errors import ConfigError, DataError
 from tuneline.io import atomic_write_json, atomic_write_text
 
 
@@ -130,5 +130,10 @@ def prepare_dataset(config: PrepareConfig, tokenizer=None) -> PrepareResult:
         "load": splits.report.to_dict(), "curation": result.to_dict(), "lengths": lengths,
         "config": config.model_dump(mode="json")})
     atomic_write_text(output / "report.txt", prepared.summary() + "\n")
+    if not result.train:
+        worst = max(result.effects, key=lambda effect: effect.removed)
+        raise DataError(f"curation left no training records ('{worst.name}' removed {worst.removed})",
+                        where=str(output / "report.txt"),
+                        fix="loosen that filter in `curation:` (e.g. a higher near_threshold, or leakage: report)")
     return prepared
 
