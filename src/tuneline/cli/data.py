@@ -20,7 +20,9 @@ def register(subparsers) -> None:
     inspect.add_argument("--format", default="auto", help="auto (default) or a format name, e.g. alpaca, hh, csv")
     inspect.add_argument("--task", default=None,
                          help="sft, preference, feedback, classification or prompt (default: what the format holds)")
-    inspect.add_argument("--model", default="builtin:smollm2-135m-instruct", help="whose tokenizer and chat template")
+    inspect.add_argument("--model", default=None,
+                         help="whose tokenizer and chat template (default: builtin:minilm-l6 for classification, "
+                              "builtin:smollm2-135m-instruct otherwise)")
     inspect.add_argument("--max-length", type=int, default=512, help="token budget to count truncation against")
     inspect.add_argument("--column", action="append", default=[], metavar="SOURCE=CANONICAL",
                          help="rename a field, e.g. --column question=prompt (repeatable)")
@@ -52,12 +54,9 @@ def _columns(pairs: list[str]) -> dict[str, str]:
 
 def _inspect(args: argparse.Namespace) -> int:
     from tuneline.data.inspect import inspect_dataset
-    from tuneline.models.load import load_tokenizer
 
-    columns = _columns(args.column)
-    tokenizer = load_tokenizer(args.model)
-    print(inspect_dataset(args.file, tokenizer, format=args.format, task=args.task, columns=columns,
-                          max_length=args.max_length, split=args.split))
+    print(inspect_dataset(args.file, format=args.format, task=args.task, columns=_columns(args.column),
+                          max_length=args.max_length, split=args.split, model=args.model))
     return 0
 
 

@@ -73,13 +73,25 @@ def label_counts(records: list[Record]) -> str:
     return f"labels:   {len(counts)} distinct; most common: {common}"
 
 
-def inspect_dataset(path: str, tokenizer, format: str = "auto", task: str | None = None,
+DEFAULT_MODELS = {"classification": "builtin:minilm-l6"}  # the encoder a classifier would fine-tune
+DEFAULT_MODEL = "builtin:smollm2-135m-instruct"
+
+
+def inspect_dataset(path: str, tokenizer=None, format: str = "auto", task: str | None = None,
                     columns: dict[str, str] | None = None, max_length: int | None = 512, samples: int = 3,
-                    split: str | None = None) -> str:
-    """The whole inspect report as text. Invalid records are dropped and summarised, not fatal."""
+                    split: str | None = None, model: str | None = None) -> str:
+    """The whole inspect report as text. Invalid records are dropped and summarised, not fatal.
+    Without `tokenizer`, the one of `model` (default: the builtin model that would train on
+    this task) is loaded."""
     records, report = load_records(path, format=format, task=task or "auto", columns=columns, on_invalid="drop",
                                    split=split)
     task = report.task
+    if tokenizer is None:
+        from tuneline.models.load import load_tokenizer
+
+        model = model or DEFAULT_MODELS.get(task, DEFAULT_MODEL)
+        tokenizer = load_tokenizer(model)
+        report.use += f"; tokenizer of {model}"
     lines = describe_load(report)
     if task == "classification":
         lines.append(label_counts(records))
