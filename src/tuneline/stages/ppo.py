@@ -77,6 +77,18 @@ def load_models(ctx, config: Config):
     return PolicyWithValue(policy, hidden_size, critic), tokenizer, reference
 
 
+def trainable_digest(model) -> str:
+    """SHA-256 of the trainable weights this process holds: equal across data-parallel ranks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, parameter in sorted(model.named_parameters()):
+        if parameter.requires_grad:
+            digest.update(name.encode())
+            digest.update(parameter.detach().float().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def prompt_order(count: int, step: int, per_step: int, seed: int) -> list[int]:
     """Indices of the prompts of global step `step`: a seeded permutation per pass over the data."""
     import random
@@ -134,6 +146,7 @@ def run(ctx, config: Config) -> dict:
                      if config.kl_controller == "adaptive" else FixedKLController(config.kl_coef))
     score_moments = RunningMoments()
     bf16 = config.precision == "bf16"
+    initial_digest = trainable_digest(unwrapped)
 
     step = 0
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
@@ -215,6 +228,7 @@ def run(ctx, config: Config) -> dict:
     accelerator.wait_for_everyone()
     metrics = {"steps": step, "train_runtime_s": round(runtime, 1), "kl_coef_final": kl_controller.value,
                "kl_target": config.kl_target, "processes": world,
+               "trainable_sha256": trainable_digest(unwrapped), "initial_trainable_sha256": initial_digest,
                **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
     if history:
         metrics.update(train_reward_first=history[0]["reward_mean"], train_reward_last=history[-1]["reward_mean"],

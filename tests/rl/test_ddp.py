@@ -1,0 +1,29 @@
+"""Two data-parallel CPU processes (torchrun, gloo) run a short PPO stage and end with
+identical weights that differ from where they started."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_ppo_pipeline
+
+
+def test_two_process_ppo_ends_with_identical_weights(tmp_path, tiny_base, prompt_file):
+    pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_steps=2, max_eval_examples=2)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         str(Path(__file__).parent / "ddp_ppo.py"), str(pipeline), str(run_dir)],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    ranks = [json.loads((run_dir / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    assert [r["processes"] for r in ranks] == [2, 2]
+    assert ranks[0]["trainable_sha256"] == ranks[1]["trainable_sha256"]
+    assert ranks[0]["trainable_sha256"] != ranks[0]["initial_trainable_sha256"]  # training moved them
+    assert (run_dir / "ppo" / "adapter" / "adapter_config.json").exists()
