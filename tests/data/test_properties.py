@@ -91,3 +91,22 @@ def test_random_parquet_tables_never_crash(batch, task, policy):
         path = Path(folder) / "random.parquet"
         pq.write_table(pa.Table.from_pylist(table_rows), path)
         _check_load(path, "auto", task, policy)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(rows, min_size=1, max_size=3))
+def test_inspect_never_crashes_on_random_records(smollm_tokenizer, batch):
+    """Rendering through a real chat template (the step where "a tool role the trainer
+    cannot parse" surfaces) also ends in a report or a DataError, never a traceback."""
+    from tuneline.data.inspect import inspect_dataset
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in batch))
+        try:
+            text = inspect_dataset(str(path), smollm_tokenizer, max_length=64)
+        except DataError as exc:
+            assert exc.where and str(path) in exc.where
+            return
+        assert "format:" in text

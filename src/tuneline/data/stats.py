@@ -90,7 +90,8 @@ def length_stats(records: list[Record], tokenizer, max_length: int | None = None
         except RecordProblem as problem:
             failures.append(f"{record.source}: {problem.detail}")
     if not values:
-        raise DataError(f"the model's chat template cannot render any record (first: {failures[0]})",
+        source, _, detail = failures[0].partition(": ")
+        raise DataError(f"the model's chat template cannot render any record; the first: {detail}", where=source,
                         fix="use a model whose chat template supports these roles, or fix the records")
     lengths = np.array(values)
     edges = np.histogram_bin_edges(lengths, bins=bins)
