@@ -115,3 +115,22 @@ def test_filter_effect_keeps_three_examples():
     for i in range(5):
         effect.note(f"s:{i}", "why")
     assert len(effect.examples) == 3
+
+
+def test_pipeline_datasets_are_curated_by_load_splits(tmp_path):
+    import json
+
+    from tuneline.config.schema import DatasetConfig
+    from tuneline.data.load import load_splits
+
+    rows = [{"prompt": f"Question {i}: {text}", "completion": "An answer."}
+            for i, text in enumerate(near_duplicate_fixture(num_texts=30, num_planted=0)[0])]
+    rows.append(dict(rows[0]))  # an exact copy
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = DatasetConfig(path=str(path), eval_fraction=0.0, curation={"near_dedupe": False})
+    splits = load_splits(config, "sft")
+    assert len(splits.train) == 30
+    assert {f["name"]: f["removed"] for f in splits.report.splits["curation"]}["train: exact duplicates"] == 1
+    with pytest.raises(ValueError, match="near_treshold"):
+        DatasetConfig(path="x", curation={"near_treshold": 0.5})

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tuneline.data.curate import CurationConfig
+
 
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt key must never be silently ignored."""
@@ -45,6 +47,8 @@ class DatasetConfig(Strict):
     eval_fraction: float = Field(0.1, ge=0, lt=1, description="share held out for evaluation when eval_path is not given")
     on_invalid: Literal["error", "drop", "warn"] = Field("error", description="what to do with a record that fails validation")
     limit: int | None = Field(None, ge=1, description="use only the first N records (quick experiments)")
+    curation: CurationConfig | None = Field(
+        None, description="clean before use: dedupe, length/quality filters, PII, train/eval leakage (docs/data.md)")
 
 
 class StageConfig(Strict):

@@ -197,6 +197,12 @@ def load_splits(config: DatasetConfig, task: str, seed: int = 42, name: str = ""
         train, eval_records = holdout_split(records, config.eval_fraction, seed)
         report.splits = {"train": len(train), "eval": len(eval_records),
                          "eval_from": f"seeded {config.eval_fraction:.0%} hold-out (seed {seed})"}
+    if config.curation is not None:
+        from tuneline.data.curate import curate
+
+        curated = curate(train, eval_records, config.curation)
+        train, eval_records = curated.train, curated.eval
+        report.splits.update(train=len(train), eval=len(eval_records), curation=curated.to_dict()["filters"])
     if name:
         report.splits["dataset"] = name
     return DatasetSplits(train=train, eval=eval_records, report=report)

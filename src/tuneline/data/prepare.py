@@ -111,8 +111,11 @@ class PrepareResult:
 
 def prepare_dataset(config: PrepareConfig, tokenizer=None) -> PrepareResult:
     """Run the whole preparation and write its outputs; pipelines call this too."""
-    splits = load_splits(config.dataset, task=config.task, seed=config.seed)
-    result = curate(splits.train, splits.eval, config.curation)
+    # Curate once, here, with the prepare file's settings (or the dataset's own, if it has them).
+    curation = config.curation if "curation" in config.model_fields_set or config.dataset.curation is None \
+        else config.dataset.curation
+    splits = load_splits(config.dataset.model_copy(update={"curation": None}), task=config.task, seed=config.seed)
+    result = curate(splits.train, splits.eval, curation)
     lengths = None
     if tokenizer is None and config.model:
         from tuneline.models.load import load_tokenizer
