@@ -30,7 +30,13 @@ def _explain(error: dict, model: type[BaseModel] | None) -> tuple[str, str]:
         return f"unknown key '{field}'", hint
     if kind == "missing":
         return f"required key '{field}' is missing", f"add '{field}:'"
-    return error["msg"], f"expected {error['msg'].lower().replace('input should be ', '')}"
+    expected = error["msg"].split(",")[0].lower().replace("input should be ", "").replace("value should be ", "")
+    example = ""
+    if model is not None and field in model.model_fields:
+        default = model.model_fields[field].default
+        if default is not None and not callable(default) and repr(default) != "PydanticUndefined":
+            example = f", e.g. `{field}: {default}`"
+    return f"{field}: {error['msg']} (got {error.get('input')!r})", f"use {expected}{example}"
 
 
 def _model_at(location: Location, stage_models: dict[int, type[BaseModel]]) -> type[BaseModel] | None:

@@ -44,8 +44,9 @@ def render_prompt(tokenizer, messages: list[Message]) -> str:
     return _template(tokenizer, messages, add_generation_prompt=True)
 
 
-def assistant_spans(tokenizer, messages: list[Message], only_last: bool = False) -> tuple[str, list[tuple[int, int]]]:
-    """Render `messages`; return the text and the character spans of assistant turns.
+def assistant_spans(tokenizer, messages: list[Message], first_labelled_turn: int = 0) -> tuple[str, list[tuple[int, int]]]:
+    """Render `messages`; return the text and the character spans of assistant turns
+    at index `first_labelled_turn` or later.
 
     Each span covers the assistant's content and its end-of-turn marker (EOS for chat
     templates such as ChatML), and excludes the whitespace that follows it.
@@ -55,7 +56,7 @@ def assistant_spans(tokenizer, messages: list[Message], only_last: bool = False)
     for i, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
-        if only_last and i != len(messages) - 1:
+        if i < first_labelled_turn:
             continue
         before = _template(tokenizer, messages[:i], add_generation_prompt=True) if i else ""
         through = _template(tokenizer, messages[: i + 1], add_generation_prompt=False)
@@ -74,10 +75,13 @@ def tokenize_conversation(
     tokenizer,
     messages: list[Message],
     max_length: int | None = None,
-    only_last_assistant: bool = False,
+    first_labelled_turn: int = 0,
 ) -> TokenizedExample:
-    """Tokenize a conversation with labels on assistant tokens only, ending with EOS."""
-    text, spans = assistant_spans(tokenizer, messages, only_last=only_last_assistant)
+    """Tokenize a conversation with labels on assistant tokens only, ending with EOS.
+
+    `first_labelled_turn` leaves earlier assistant turns unlabelled (DPO labels only the
+    answer after the prompt)."""
+    text, spans = assistant_spans(tokenizer, messages, first_labelled_turn=first_labelled_turn)
     eos = tokenizer.eos_token
     encoded = tokenizer(text.rstrip(), add_special_tokens=False, return_offsets_mapping=True)
     input_ids = list(encoded["input_ids"])

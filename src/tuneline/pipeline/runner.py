@@ -40,7 +40,10 @@ def new_run_dir(config: PipelineConfig, output_dir: str | None) -> Path:
 
 
 def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[PipelineConfig, Path]:
+    from tuneline.pipeline.plan import check_pipeline
+
     config = load_pipeline(config_path)
+    check_pipeline(config)  # bad data or model references fail here, before a run directory exists
     run_dir = new_run_dir(config, output_dir)
     atomic_write_text(run_dir / "pipeline.yaml", yaml.safe_dump(dump_resolved(config), sort_keys=False))
     mf.write_manifest(run_dir, mf.new_manifest(config, run_dir.name, Path(config_path)))

@@ -1,0 +1,58 @@
+"""Generation through the one chat template, batched, with EOS bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tuneline.data.chat import tokenize_prompt
+from tuneline.data.records import Message
+
+
+@dataclass
+class Generation:
+    text: str
+    token_ids: list[int]
+    finished_with_eos: bool  # False: stopped by max_new_tokens
+    num_tokens: int
+
+
+def generate_chat(model, tokenizer, conversations: list[list[Message]], max_new_tokens: int = 256,
+                  temperature: float = 0.0, top_p: float = 1.0, batch_size: int = 8) -> list[Generation]:
+    """Answer each conversation (the assistant's next turn). Greedy when temperature is 0."""
+    import torch
+
+    eos_id = tokenizer.eos_token_id
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
+    device = next(model.parameters()).device
+    prompts = [tokenize_prompt(tokenizer, messages) for messages in conversations]
+    # Longest first: batches of similar length waste less compute on padding.
+    order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+    results: list[Generation | None] = [None] * len(prompts)
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(order), batch_size):
+            indices = order[start:start + batch_size]
+            width = max(len(prompts[i]) for i in indices)
+            input_ids = torch.full((len(indices), width), pad_id, dtype=torch.long)
+            attention = torch.zeros((len(indices), width), dtype=torch.long)
+            for row, i in enumerate(indices):  # left padding, so every prompt ends at the same column
+                input_ids[row, width - len(prompts[i]):] = torch.tensor(prompts[i])
+                attention[row, width - len(prompts[i]):] = 1
+            sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 else {
+                "do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+            with torch.no_grad():
+                output = model.generate(input_ids=input_ids.to(device), attention_mask=attention.to(device),
+                                        max_new_tokens=max_new_tokens, eos_token_id=eos_id, pad_token_id=pad_id,
+                                        **sampling)
+            for row, i in enumerate(indices):
+                new_tokens = output[row, width:].tolist()
+                finished = eos_id in new_tokens
+                if finished:
+                    new_tokens = new_tokens[: new_tokens.index(eos_id)]
+                text = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+                results[i] = Generation(text=text, token_ids=new_tokens, finished_with_eos=finished,
+                                        num_tokens=len(new_tokens))
+    finally:
+        model.train(was_training)
+    return results  # type: ignore[return-value]

@@ -1,0 +1,39 @@
+"""Mechanics every gradient stage shares: saving the trained artifact atomically and
+summarising the training loop's result."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+
+def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
+    """Write adapter/ (PEFT) or model/ (full HF folder) under a temporary name, then rename."""
+    kind = "adapter" if hasattr(model, "peft_config") else "model"
+    target = stage_dir / kind
+    staging = stage_dir / f".{kind}.tmp"
+    if staging.exists():
+        shutil.rmtree(staging)
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(staging, target)
+    return target
+
+
+def finish_training(stage_dir: Path) -> None:
+    """The artifact is written: the stage's checkpoints are no longer needed."""
+    shutil.rmtree(stage_dir / "checkpoints", ignore_errors=True)
+
+
+def loop_metrics(result) -> dict[str, Any]:
+    return {
+        "train_loss": result.train_loss,
+        "steps": result.steps,
+        "train_runtime_s": round(result.runtime_s, 2),
+        "tokens_per_second": round(result.tokens_per_second, 2),
+        "mfu": result.mfu,
+    }

@@ -1,0 +1,113 @@
+"""Direct preference optimisation and its pairwise relatives (IPO, hinge/SLiC, SimPO).
+
+The reference is the policy as it enters the stage with its adapter disabled (the base
+model): no second copy in memory. Its log-probabilities are computed once, before
+training, since they never change; each step then needs one forward pass, not two.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tuneline.config.schema import TrainingStageConfig
+
+DATA_TASK = "preference"
+
+
+class Config(TrainingStageConfig):
+    type: Literal["dpo"] = "dpo"
+    beta: float = Field(0.1, gt=0, description="strength of the KL anchor to the reference (β)")
+    loss_type: Literal["sigmoid", "ipo", "hinge", "simpo"] = Field(
+        "sigmoid", description="sigmoid: DPO; ipo: IPO; hinge: SLiC; simpo: SimPO (reference-free)")
+    label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="assumed share of flipped labels (conservative DPO)")
+    simpo_gamma: float = Field(0.5, ge=0, description="SimPO target reward margin γ")
+    sft_weight: float = Field(0.0, ge=0, description="add this times the NLL of the chosen answer (RPO-style)")
+    learning_rate: float = Field(5e-5, gt=0, description="peak learning rate")
+    batch_size: int = Field(4, ge=1, description="preference pairs per micro-batch")
+
+
+def _step_loss(config: Config, policy_chosen, policy_rejected, reference_chosen, reference_rejected,
+               chosen_tokens, rejected_tokens):
+    from tuneline.train import preference_losses as losses
+
+    margin = losses.logratio_margin(policy_chosen, policy_rejected, reference_chosen, reference_rejected)
+    if config.loss_type == "sigmoid":
+        loss = losses.dpo_sigmoid_loss(margin, config.beta, config.label_smoothing)
+    elif config.loss_type == "ipo":
+        loss = losses.ipo_loss(margin, config.beta)
+    elif config.loss_type == "hinge":
+        loss = losses.hinge_loss(margin, config.beta)
+    else:
+        loss = losses.simpo_loss(policy_chosen, policy_rejected, chosen_tokens, rejected_tokens, config.beta,
+                                 config.simpo_gamma)
+    if config.sft_weight:
+        loss = loss + config.sft_weight * (-policy_chosen / chosen_tokens)
+    return loss.mean(), margin
+
+
+def run(ctx, config: Config) -> dict:
+    import torch
+
+    from tuneline.eval.metrics import disabled_adapter, pair_logprobs, preference_metrics, tokenize_preference
+    from tuneline.progress import bar, info
+    from tuneline.stages.common import finish_training, loop_metrics, save_artifact
+    from tuneline.train.batching import pad_batch
+    from tuneline.train.logprobs import sequence_logprobs
+    from tuneline.train.loop import train
+
+    splits = ctx.dataset("preference")
+    model, tokenizer = ctx.load_policy()
+    pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in bar(splits.train, desc="tokenizing")]
+    pairs = [(c, r) for c, r in pairs if c.num_label_tokens and r.num_label_tokens]
+    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+
+    eval_pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in held_out]
+    model.eval()
+    with disabled_adapter(model):  # the reference never changes: score it once, for train and held-out pairs
+        eval_reference = pair_logprobs(model, tokenizer, eval_pairs, config.batch_size * 2, "reference (held-out)")
+        if config.loss_type == "simpo":
+            reference_chosen = reference_rejected = [0.0] * len(pairs)
+        else:
+            reference_chosen, reference_rejected = pair_logprobs(model, tokenizer, pairs, config.batch_size * 2,
+                                                                 "reference (train)")
+
+    def evaluate(m) -> dict[str, float]:
+        if not eval_pairs:
+            return {}
+        was_training = m.training
+        m.eval()
+        policy = pair_logprobs(m, tokenizer, eval_pairs, config.batch_size * 2, "policy (held-out)")
+        m.train(was_training)
+        return preference_metrics(*policy, *eval_reference, config.beta)
+
+    before = evaluate(model)
+    device = next(model.parameters()).device
+
+    def step_fn(m, indices: list[int]):
+        chunk = [pairs[i] for i in indices]
+        batch = pad_batch([c.input_ids for c, _ in chunk] + [r.input_ids for _, r in chunk],
+                          [c.labels for c, _ in chunk] + [r.labels for _, r in chunk], tokenizer.pad_token_id)
+        batch = {k: v.to(device) for k, v in batch.items()}
+        totals, counts = sequence_logprobs(m, **batch)
+        n = len(chunk)
+        totals = totals.float()
+        ref_c = torch.tensor([reference_chosen[i] for i in indices], device=device)
+        ref_r = torch.tensor([reference_rejected[i] for i in indices], device=device)
+        loss, margin = _step_loss(config, totals[:n], totals[n:], ref_c, ref_r, counts[:n].clamp(min=1),
+                                  counts[n:].clamp(min=1))
+        return loss, {"tokens": int(batch["attention_mask"].sum()), "reward_margin": config.beta * margin.mean().item(),
+                      "reward_accuracy": (margin > 0).float().mean().item()}
+
+    result = train(model, config, ctx, [len(c.input_ids) + len(r.input_ids) for c, r in pairs], step_fn, evaluate,
+                   full_finetune=ctx.pipeline.adapter.type == "full")
+    after = evaluate(model)
+    save_artifact(model, tokenizer, ctx.stage_dir)
+    finish_training(ctx.stage_dir)
+    metrics = {**loop_metrics(result), "train_pairs": len(pairs), "eval_pairs": len(held_out)}
+    if before:
+        metrics.update({f"{k}_before": v for k, v in before.items() if k != "pairs"})
+        metrics.update({k: v for k, v in after.items() if k != "pairs"})
+        info(f"held-out preference accuracy: {before['preference_accuracy']:.2f} → {after['preference_accuracy']:.2f}")
+    return metrics

@@ -1,0 +1,69 @@
+"""Resumable checkpoints: trainable weights, optimizer, scheduler, RNG and data position.
+
+A checkpoint folder is written under a temporary name and renamed when complete, so a
+kill at any moment leaves either the previous checkpoint or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+
+def trainable_state(model) -> dict[str, Any]:
+    return {name: p.detach().cpu().clone() for name, p in model.named_parameters() if p.requires_grad}
+
+
+def save_checkpoint(directory: Path, step: int, model, optimizer, scheduler, progress: dict[str, Any], keep: int) -> Path:
+    import random
+
+    import numpy as np
+    import torch
+
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / f"step-{step:07d}"
+    staging = directory / f".step-{step:07d}.tmp"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    torch.save(trainable_state(model), staging / "trainable.pt")
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, staging / "optimizer.pt")
+    torch.save({"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()},
+               staging / "rng.pt")
+    (staging / "progress.json").write_text(json.dumps({**progress, "step": step}))
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staging, final)
+    for old in sorted(directory.glob("step-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(directory: Path) -> Path | None:
+    found = sorted(p for p in directory.glob("step-*") if (p / "progress.json").exists())
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
+    import random
+
+    import torch
+
+    state = torch.load(path / "trainable.pt", map_location="cpu")
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, value in state.items():
+            params[name].copy_(value)
+    opt = torch.load(path / "optimizer.pt", map_location="cpu", weights_only=False)
+    optimizer.load_state_dict(opt["optimizer"])
+    scheduler.load_state_dict(opt["scheduler"])
+    rng = torch.load(path / "rng.pt", weights_only=False)
+    torch.set_rng_state(rng["torch"])
+    random.setstate(rng["python"])
+    import numpy as np
+
+    np.random.set_state(rng["numpy"])
+    return json.loads((path / "progress.json").read_text())

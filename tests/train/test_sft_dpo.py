@@ -1,0 +1,71 @@
+"""SFT → DPO on a tiny random model: the run directory holds what DESIGN.md promises,
+the held-out SFT loss falls, DPO raises held-out preference accuracy, and the adapters
+load with plain PEFT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tuneline.pipeline.runner import run_pipeline
+
+
+def tiny_pipeline(folder: Path, model_dir: Path, data: Path, sft_steps: int = 30, dpo_steps: int = 20) -> Path:
+    pipeline = folder / "pipeline.yaml"
+    pipeline.write_text(f"""
+name: tiny
+seed: 3
+model: {model_dir}
+adapter: {{type: lora, r: 8, alpha: 16, dropout: 0.0}}
+tracking: {{backend: none}}
+datasets:
+  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl}}
+  prefs: {{path: {data}/preferences_train.jsonl, eval_path: {data}/preferences_eval.jsonl}}
+stages:
+  - {{type: sft, dataset: chats, max_steps: {sft_steps}, learning_rate: 5.0e-3, batch_size: 8, save_steps: 10}}
+  - {{type: dpo, from: sft, dataset: prefs, max_steps: {dpo_steps}, learning_rate: 5.0e-3, batch_size: 4, beta: 0.5}}
+""")
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_lm_dir, quickstart_dir, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-run")
+    return run_pipeline(tiny_pipeline(folder, tiny_lm_dir, quickstart_dir), output_dir=str(folder / "runs"))
+
+
+def test_run_directory_follows_the_contract(tiny_run):
+    manifest = json.loads((tiny_run / "manifest.json").read_text())
+    assert manifest["status"] == "done"
+    assert [s["status"] for s in manifest["stages"]] == ["done", "done"]
+    assert {"torch", "transformers", "peft", "trl"} <= set(manifest["versions"])
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["data"].values())
+    assert (tiny_run / "pipeline.yaml").exists()
+    for stage in ("sft", "dpo"):
+        assert (tiny_run / stage / "adapter" / "adapter_config.json").exists()
+        assert (tiny_run / stage / "metrics.json").exists()
+        log = [json.loads(line) for line in (tiny_run / stage / "log.jsonl").read_text().splitlines()]
+        assert log and all("tokens_per_second" in r and "mfu" in r for r in log if "loss" in r)
+        assert not (tiny_run / stage / "checkpoints").exists()
+
+
+def test_sft_lowers_heldout_loss(tiny_run):
+    metrics = json.loads((tiny_run / "sft" / "metrics.json").read_text())
+    assert metrics["eval_loss"] < 0.8 * metrics["eval_loss_before"]
+
+
+def test_dpo_raises_heldout_preference_accuracy(tiny_run):
+    metrics = json.loads((tiny_run / "dpo" / "metrics.json").read_text())
+    assert metrics["reward_margin"] > metrics["reward_margin_before"]
+    assert metrics["preference_accuracy"] >= 0.8
+
+
+def test_adapter_loads_with_plain_peft(tiny_run, tiny_lm_dir):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_lm_dir)
+    model = PeftModel.from_pretrained(base, tiny_run / "dpo" / "adapter")
+    assert any("lora_A" in name for name, _ in model.named_parameters())
