@@ -68,7 +68,7 @@ def write_dataset(path: Path, count: int, seed: int = 0) -> dict[str, int]:
 
 
 def run(records: int, keep: str | None) -> dict:
-    from tuneline.data.curate import CurationConfig, dedupe, record_text
+    from tuneline.data.curation.curate import CurationConfig, dedupe, record_text
     from tuneline.data.load import load_records
 
     folder = Path(tempfile.mkdtemp(prefix="bench_data_"))

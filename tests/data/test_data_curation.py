@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from near_duplicates import near_duplicate_fixture
 
-from tuneline.data.curate import CurationConfig, FilterEffect, curate, repetition_share
-from tuneline.data.dedupe import find_exact_duplicates, find_near_duplicates, jaccard, minhash, shingles
-from tuneline.data.pii import luhn_valid, scrub_text
+from tuneline.data.curation.curate import CurationConfig, FilterEffect, curate, repetition_share
+from tuneline.data.curation.dedupe import find_exact_duplicates, find_near_duplicates, jaccard, minhash, shingles
+from tuneline.data.curation.pii import luhn_valid, scrub_text
 from tuneline.data.records import Conversation, LabeledText, Preference
 
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tuneline.data.curate import CurationConfig
+from tuneline.data.curation.curate import CurationConfig
 
 
 class Strict(BaseModel):

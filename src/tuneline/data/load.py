@@ -198,7 +198,7 @@ def load_splits(config: DatasetConfig, task: str, seed: int = 42, name: str = ""
         report.splits = {"train": len(train), "eval": len(eval_records),
                          "eval_from": f"seeded {config.eval_fraction:.0%} hold-out (seed {seed})"}
     if config.curation is not None:
-        from tuneline.data.curate import curate
+        from tuneline.data.curation.curate import curate
 
         curated = curate(train, eval_records, config.curation)
         train, eval_records = curated.train, curated.eval

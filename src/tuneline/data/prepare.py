@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tuneline.config.schema import DatasetConfig
-from tuneline.data.curate import CurationConfig, CurationResult, curate
+from tuneline.data.curation.curate import CurationConfig, CurationResult, curate
 from tuneline.data.load import LoadReport, load_splits
 from tuneline.data.records import Conversation, Feedback, LabeledText, Preference, Prompt, Record
 from tuneline.errors import ConfigError, DataError

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tuneline.data.dedupe import (
+from tuneline.data.curation.dedupe import (
     find_cross_duplicates,
     find_exact_duplicates,
     find_near_duplicates,
@@ -18,7 +18,7 @@ from tuneline.data.dedupe import (
     normalise,
     shingles,
 )
-from tuneline.data.pii import scrub_records
+from tuneline.data.curation.pii import scrub_records
 from tuneline.data.records import Conversation, Feedback, LabeledText, Message, Preference, Record
 
 

@@ -1,0 +1,1 @@
+"""Curation: duplicates (dedupe), personal data (pii), filters, leakage and pair checks (curate)."""
