@@ -97,8 +97,10 @@ HH_MARKER = re.compile(r"(?:^|\n\n)(Human|Assistant):")
 
 
 def is_hh_transcript(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.match(r"\s*(Human|Assistant):", value)) or (
-        isinstance(value, str) and "\n\nHuman:" in value)
+    """Text that starts with a 'Human:'/'Assistant:' turn or contains a '\n\nHuman:' one."""
+    if not isinstance(value, str):
+        return False
+    return bool(re.match(r"\s*(Human|Assistant):", value)) or "\n\nHuman:" in value
 
 
 def parse_hh(text: str, field: str) -> list[Message]:
