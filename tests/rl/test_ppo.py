@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from conftest import write_ppo_pipeline
+from conftest import HERE, write_ppo_pipeline
 from tuneline.pipeline.runner import run_pipeline
-from tuneline.rl.rewards import RewardError
+from tuneline.rl.rewards import FunctionReward, RewardError
 
 STEP_KEYS = {"reward_mean", "reward_std", "kl", "entropy", "completion_length", "value_loss", "clip_fraction",
              "approx_kl", "policy_loss", "kl_coef"}
@@ -40,29 +40,33 @@ def test_ppo_stage_logs_every_step_and_saves_a_peft_adapter(tmp_path, tiny_base,
     assert not (stage / "checkpoints").exists()
 
 
-@pytest.mark.parametrize("function, message", [
-    ("raises", "raised ValueError: scoring service unavailable"),
-    ("returns_nan", "non-finite reward"),
-    ("returns_too_few", "returned 3 rewards for 4 completions"),
-])
-def test_a_bad_reward_function_stops_the_stage_naming_function_and_batch(tmp_path, tiny_base, prompt_file,
-                                                                         function, message):
-    spec = str(tmp_path.parent / "x")  # placeholder replaced below
+def test_a_raising_reward_function_stops_the_stage_naming_function_and_batch(tmp_path, tiny_base, prompt_file):
     pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_eval_examples=None)
-    text = pipeline.read_text().replace(":mentions_lumo", f":{function}")
+    text = pipeline.read_text().replace(":mentions_lumo", ":raises")
     pipeline.write_text(text.replace("eval_fraction: 0.25", "eval_fraction: 0.0"))
     with pytest.raises(RewardError) as caught:
         run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
     error = str(caught.value)
-    assert f"reward_fns.py:{function}" in error and "batch 1" in error and message in error
-    del spec
+    assert "reward_fns.py:raises" in error and "batch 1" in error and "raised ValueError: scoring service" in error
+
+
+@pytest.mark.parametrize("function, message", [
+    ("returns_nan", "non-finite reward"),
+    ("returns_too_few", "returned 3 rewards for 4 completions"),
+])
+def test_bad_reward_values_are_reported_with_function_and_batch(function, message):
+    reward = FunctionReward(f"{HERE / 'reward_fns.py'}:{function}")
+    prompts = [[{"role": "user", "content": "hi"}]] * 4
+    with pytest.raises(RewardError) as caught:
+        reward(prompts, ["a", "b", "c", "d"])
+    assert function in str(caught.value) and "batch 1" in str(caught.value) and message in str(caught.value)
 
 
 def test_a_killed_ppo_stage_resumes_from_its_checkpoint(tmp_path, tiny_base, prompt_file):
     pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_steps=6, save_steps=2,
                                   max_eval_examples=1)
     runs = tmp_path / "runs"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, "-m", "tuneline.cli.main", "run", str(pipeline), "--output-dir",
                                 str(runs)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
