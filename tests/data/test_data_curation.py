@@ -61,6 +61,18 @@ def test_pii_scrubbing_keeps_ordinary_numbers():
     assert counts == {"email": 1, "phone": 1, "card": 1}
 
 
+@pytest.mark.parametrize("text", ["pages 18755-18761", "winter of 1918-1919", "built from 1931-1936.",
+                                  "https://www.npr.org/2020/08/25/905442347/how", "routing 021000322",
+                                  "qid=1503012345&sr", "ip 10.100.200.30", "Show (1979-1983)", "ISBN 978-3-16-148410-0"])
+def test_pii_leaves_ranges_urls_and_ids_alone(text):
+    assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["call +1 (415) 555-2671.", "(212) 684-4700", "+44 20 7946 0958", "dial 555-0199 now"])
+def test_pii_finds_phone_numbers_in_common_shapes(text):
+    assert "[PHONE]" in scrub_text(text) and not any(ch.isdigit() for ch in scrub_text(text).replace("[PHONE]", ""))
+
+
 def test_repetition_share_by_hand():
     # "a b c a b c": 3-grams abc, bca, cab, abc → 1 repeat of 4.
     assert repetition_share("a b c a b c") == pytest.approx(0.25)

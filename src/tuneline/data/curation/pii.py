@@ -15,10 +15,15 @@ from tuneline.data.records import Message, Record
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
-# +country code optional, then 7-12 more digits with spaces, dots, dashes or (area code).
-PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,4}(?![\w])")
-
-
+# A phone number: optional +country code, an area code (in parentheses or followed by a
+# separator), then two groups of 3-4 digits; or a bare local 555-0199. Separators are
+# required and the number must stand alone (not inside a URL, a longer number or a range
+# such as 18755-18761 or 1918-1919), which keeps page ranges, years and ids intact.
+_ALONE_BEFORE = r"(?<![\w/=.+-])"
+_ALONE_AFTER = r"(?![\w/-]|\.\d)"
+PHONE = re.compile(
+    _ALONE_BEFORE + r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}" + _ALONE_AFTER
+    + "|" + _ALONE_BEFORE + r"\d{3}-\d{4}" + _ALONE_AFTER)
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 
 
