@@ -93,9 +93,29 @@ def test_random_parquet_tables_never_crash(batch, task, policy):
         _check_load(path, "auto", task, policy)
 
 
+# Mostly well-formed chats (so they pass validation and reach the chat template), with
+# random text, tool results and tool calls of arbitrary shape.
+words = st.from_regex(r"\w[\w ?!{}<>|%]{0,15}", fullmatch=True)
+tool_calls = st.lists(st.dictionaries(st.sampled_from(["type", "function", "id"]), values, max_size=2), min_size=1,
+                      max_size=2)
+
+
+def _exchange(user: str, answer: str, calls, tool_result) -> list[dict]:
+    turns = [{"role": "user", "content": user}]
+    if calls is None:
+        return turns + [{"role": "assistant", "content": answer}]
+    turns.append({"role": "assistant", "content": None, "tool_calls": calls})
+    return turns + [{"role": "tool", "content": tool_result}, {"role": "assistant", "content": answer}]
+
+
+exchanges = st.builds(_exchange, words, words, st.one_of(st.none(), tool_calls), words)
+chats = st.builds(lambda parts: {"messages": [turn for part in parts for turn in part]},
+                  st.lists(exchanges, min_size=1, max_size=3))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
-@given(st.lists(rows, min_size=1, max_size=3))
+@given(st.lists(st.one_of(rows, chats, chats), min_size=1, max_size=3))
 def test_inspect_never_crashes_on_random_records(smollm_tokenizer, batch):
     """Rendering through a real chat template (the step where "a tool role the trainer
     cannot parse" surfaces) also ends in a report or a DataError, never a traceback."""
