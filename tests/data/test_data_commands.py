@@ -105,3 +105,15 @@ def test_prepare_refuses_to_leave_no_training_data(tmp_path, capsys):
     assert main(["data", "prepare", str(tmp_path / "prepare.yaml")]) == 2
     err = capsys.readouterr().err
     assert "no training records" in err and "removed" in err and "report.txt" in err
+
+
+def test_keep_renderable_names_the_record_the_template_cannot_render(smollm_tokenizer):
+    from tuneline.data.stats import keep_renderable
+    from tuneline.errors import DataError
+
+    records, _ = load_records(str(FIXTURES / "messages.jsonl"))
+    with pytest.raises(DataError) as caught:
+        keep_renderable(records, smollm_tokenizer)
+    assert caught.value.where.endswith("messages.jsonl:2") and caught.value.fix
+    kept, lengths = keep_renderable(records, smollm_tokenizer, on_invalid="drop")
+    assert [r.source.rsplit(":", 1)[1] for r in kept] == ["1", "3"] and len(lengths) == 2

@@ -131,3 +131,20 @@ def format_length_stats(stats: LengthStats, width: int = 40) -> str:
         lines.append(f"warning: the chat template cannot render {stats.unrenderable} record(s); training would fail "
                      f"on them. First: {stats.unrenderable_example}")
     return "\n".join(lines)
+
+
+def keep_renderable(records: list[Record], tokenizer, on_invalid: str = "error") -> tuple[list[Record], list[int]]:
+    """(records the model's chat template can render, their token lengths). A stage calls
+    this once it has its tokenizer, so "a tool role the template cannot render" stops
+    with the record's file:line (on_invalid: error) or is skipped (drop, warn) instead of
+    surfacing as a Jinja traceback mid-training."""
+    kept, lengths = [], []
+    for record in records:
+        try:
+            lengths.append(token_length(record, tokenizer))
+        except RecordProblem as problem:
+            if on_invalid == "error":
+                raise problem.at(record.source).to_error() from None
+            continue
+        kept.append(record)
+    return kept, lengths
