@@ -12,7 +12,7 @@ from tuneline.config.schema import StageConfig
 from tuneline.rl.sources import RewardSources
 
 
-class OnlineConfig(StageConfig, RewardSources):
+class OnlineConfig(RewardSources, StageConfig):
     """Options shared by the TRL-backed online stages."""
 
     max_steps: int = Field(20, ge=1, description="optimizer steps")

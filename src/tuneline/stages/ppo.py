@@ -19,7 +19,7 @@ from tuneline.config.schema import StageConfig
 from tuneline.rl.sources import RewardSources
 
 
-class Config(StageConfig, RewardSources):
+class Config(RewardSources, StageConfig):
     type: Literal["ppo"] = "ppo"
     max_steps: int = Field(20, ge=1, description="PPO steps; each samples one rollout batch and updates on it")
     rollout_batch_size: int = Field(8, ge=1, description="prompts sampled per step, per process")
