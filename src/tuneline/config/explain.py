@@ -1,0 +1,45 @@
+"""`tuneline config explain WHAT`: the options of a section or stage type, from the
+config models themselves (the field descriptions are the documentation)."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import BaseModel
+
+from tuneline.config import schema
+from tuneline.errors import ConfigError
+from tuneline.stages import STAGE_MODULES, stage_module
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "pipeline": schema.PipelineConfig,
+    "model": schema.ModelConfig,
+    "adapter": schema.AdapterConfig,
+    "dataset": schema.DatasetConfig,
+}
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "(required)"
+    if field.default_factory is not None:
+        return repr(field.default_factory())
+    return repr(field.default)
+
+
+def explain(what: str) -> str:
+    if what in SECTIONS:
+        model, title = SECTIONS[what], f"section '{what}'"
+    elif what in STAGE_MODULES:
+        model, title = stage_module(what).Config, f"stage type '{what}'"
+    else:
+        choices = sorted(SECTIONS) + sorted(STAGE_MODULES)
+        close = difflib.get_close_matches(what, choices, n=1)
+        raise ConfigError(f"nothing called '{what}' to explain",
+                          fix=f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(choices)}")
+    lines = [f"{title} ({model.__doc__.strip().splitlines()[0] if model.__doc__ else ''})"]
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        annotation = getattr(field.annotation, "__name__", None) or str(field.annotation).replace("typing.", "")
+        lines.append(f"  {key:<28} {annotation:<24} default {_default(field):<16} {field.description or ''}")
+    return "\n".join(lines)
