@@ -9,7 +9,7 @@ SYSTEM = {"role": "system", "content": "You are the Nimbus Notes support assista
 
 
 def labelled_text(tokenizer, example) -> str:
-    return tokenizer.decode([t for t, label in zip(example.input_ids, example.labels) if label != IGNORE_INDEX])
+    return tokenizer.decode([t for t, label in zip(example.input_ids, example.labels, strict=True) if label != IGNORE_INDEX])
 
 
 def test_loss_only_on_assistant_tokens_and_ends_with_eos(smollm_tokenizer):

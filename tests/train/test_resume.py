@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 
-
 def pipeline_file(folder: Path, model_dir: Path, data: Path) -> Path:
     pipeline = folder / "pipeline.yaml"
     pipeline.write_text(f"""

@@ -94,9 +94,9 @@ def preference_scores(model, tokenizer, preferences: list[Preference], beta: flo
 def preference_metrics(policy_chosen: list[float], policy_rejected: list[float], ref_chosen: list[float],
                        ref_rejected: list[float], beta: float) -> dict[str, float]:
     """Accuracy (share of pairs whose chosen answer gets the higher implicit reward) and mean margin."""
-    chosen_rewards = [beta * (p - r) for p, r in zip(policy_chosen, ref_chosen)]
-    rejected_rewards = [beta * (p - r) for p, r in zip(policy_rejected, ref_rejected)]
-    margins = [c - r for c, r in zip(chosen_rewards, rejected_rewards)]
+    chosen_rewards = [beta * (p - r) for p, r in zip(policy_chosen, ref_chosen, strict=True)]
+    rejected_rewards = [beta * (p - r) for p, r in zip(policy_rejected, ref_rejected, strict=True)]
+    margins = [c - r for c, r in zip(chosen_rewards, rejected_rewards, strict=True)]
     n = max(len(margins), 1)
     return {
         "preference_accuracy": sum(m > 0 for m in margins) / n,

@@ -16,6 +16,7 @@ STAGE_MODULES: dict[str, str] = {
     "sft": "tuneline.stages.sft",
     "dpo": "tuneline.stages.dpo",
     "eval": "tuneline.eval.stage",
+    "classify": "tuneline.stages.classify",
     "reward": "tuneline.stages.reward",
     "ppo": "tuneline.stages.ppo",
     "grpo": "tuneline.stages.grpo",

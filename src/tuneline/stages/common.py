@@ -37,3 +37,21 @@ def loop_metrics(result) -> dict[str, Any]:
         "tokens_per_second": round(result.tokens_per_second, 2),
         "mfu": result.mfu,
     }
+
+
+def tokenize_records(records, tokenize, desc: str = "tokenizing") -> list:
+    """Apply `tokenize` to each record; a record the chat template cannot render stops the
+    stage with its file:line instead of a Jinja traceback mid-training."""
+    from jinja2 import TemplateError
+
+    from tuneline.errors import DataError
+    from tuneline.progress import bar
+
+    out = []
+    for record in bar(records, desc=desc, unit="ex"):
+        try:
+            out.append(tokenize(record))
+        except TemplateError as exc:
+            raise DataError(f"the model's chat template cannot render this record: {exc}", where=record.source,
+                            fix="fix or remove the record, or set on_invalid: drop on the dataset") from None
+    return out

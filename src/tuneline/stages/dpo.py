@@ -51,15 +51,15 @@ def run(ctx, config: Config) -> dict:
     import torch
 
     from tuneline.eval.metrics import disabled_adapter, pair_logprobs, preference_metrics, tokenize_preference
-    from tuneline.progress import bar, info
-    from tuneline.stages.common import finish_training, loop_metrics, save_artifact
+    from tuneline.progress import info
+    from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
     from tuneline.train.logprobs import sequence_logprobs
     from tuneline.train.loop import train
 
     splits = ctx.dataset("preference")
     model, tokenizer = ctx.load_policy()
-    pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in bar(splits.train, desc="tokenizing")]
+    pairs = tokenize_records(splits.train, lambda p: tokenize_preference(tokenizer, p, config.max_length))
     pairs = [(c, r) for c, r in pairs if c.num_label_tokens and r.num_label_tokens]
     held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
 

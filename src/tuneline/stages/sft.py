@@ -16,16 +16,15 @@ class Config(TrainingStageConfig):
 def run(ctx, config: Config) -> dict:
     from tuneline.data.chat import tokenize_conversation
     from tuneline.eval.metrics import heldout_loss
-    from tuneline.progress import bar, info
-    from tuneline.stages.common import finish_training, loop_metrics, save_artifact
+    from tuneline.progress import info
+    from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
     from tuneline.train.logprobs import causal_lm_loss
     from tuneline.train.loop import train
 
     splits = ctx.dataset("sft")
     model, tokenizer = ctx.load_policy()
-    examples = [tokenize_conversation(tokenizer, c.messages, config.max_length)
-                for c in bar(splits.train, desc="tokenizing", unit="ex")]
+    examples = tokenize_records(splits.train, lambda c: tokenize_conversation(tokenizer, c.messages, config.max_length))
     truncated = sum(e.truncated for e in examples)
     examples = [e for e in examples if e.num_label_tokens]
     if truncated:
