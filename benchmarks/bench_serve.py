@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -31,8 +32,11 @@ PROMPTS = {
 }
 
 
-def make_adapters(base_path: str, folder: Path) -> dict[str, str]:
-    """Three LoRA adapters (r=8 on attention and MLP projections) with small random weights."""
+ALL_LINEAR = "q_proj,k_proj,v_proj,o_proj,up_proj,down_proj,gate_proj"
+
+
+def make_adapters(base_path: str, folder: Path, target_modules: list[str]) -> dict[str, str]:
+    """Three LoRA adapters (r=8 on `target_modules`) with small random weights."""
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -43,9 +47,8 @@ def make_adapters(base_path: str, folder: Path) -> dict[str, str]:
     for seed, name in enumerate(ADAPTERS, start=1):
         torch.manual_seed(seed)
         model, _ = load_causal_lm(ModelConfig(ref=base_path))
-        config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "up_proj",
-                                                                 "down_proj", "gate_proj"],
-                            init_lora_weights=False, task_type="CAUSAL_LM")
+        config = LoraConfig(r=8, lora_alpha=16, target_modules=target_modules, init_lora_weights=False,
+                            task_type="CAUSAL_LM")
         peft_model = get_peft_model(model, config)
         with torch.no_grad():
             for parameter_name, parameter in peft_model.named_parameters():
@@ -56,13 +59,15 @@ def make_adapters(base_path: str, folder: Path) -> dict[str, str]:
     return paths
 
 
-def start(base: str, adapters: dict[str, str], batching: str, max_batch: int, log_db: str | None):
+def start(base: str, adapters: dict[str, str], batching: str, max_batch: int, log_db: str | None,
+          threads: int | None = None):
     from tuneline.serve.config import Limits, ServerConfig
     from tuneline.serve.service import RunningServer, build_state
 
     config = ServerConfig(model=base, adapters=adapters, batching=batching, log_db=log_db, backend="transformers",
+                          torch_threads=threads,
                           limits=Limits(max_batch_size=max_batch, max_concurrent_requests=64, max_tokens=256,
-                                        request_timeout_s=600, max_request_bytes=16384))
+                                        request_timeout_s=3600, max_request_bytes=16384))
     return RunningServer(build_state(config))
 
 
@@ -148,20 +153,22 @@ def main() -> None:
     parser.add_argument("--load-clients", type=int, default=16)
     parser.add_argument("--load-max-tokens", type=int, default=8)
     parser.add_argument("--skip-load-test", action="store_true")
+    parser.add_argument("--target-modules", default=ALL_LINEAR, help="comma-separated LoRA target modules")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="CPU threads for the model; 1 is much faster when other jobs share the cores")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "bench_serve.json"))
     args = parser.parse_args()
-
-    import torch
 
     from tuneline.models.registry import resolve_model_path
 
     base = resolve_model_path("builtin:smollm2-135m-instruct")
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    adapters = make_adapters(base, work / "adapters")
-    report: dict = {"model": "builtin:smollm2-135m-instruct", "torch_threads": torch.get_num_threads(),
+    adapters = make_adapters(base, work / "adapters", args.target_modules.split(","))
+    report: dict = {"model": "builtin:smollm2-135m-instruct", "torch_threads": args.torch_threads,
+                    "lora_target_modules": args.target_modules, "load_average_at_start": list(os.getloadavg()),
                     "clients": args.clients, "adapters": len(ADAPTERS), "max_tokens": args.max_tokens}
     for mode in ("mixed", "swap"):
-        with start(base, adapters, mode, max_batch=16, log_db=None) as server:
+        with start(base, adapters, mode, max_batch=16, log_db=None, threads=args.torch_threads) as server:
             throughput(server, len(ADAPTERS), 1, 4)  # warm-up: first calls allocate
             report[mode] = throughput(server, args.clients, args.requests_per_client, args.max_tokens)
         print(f"{mode:<6} {report[mode]['tokens_per_s']:>8.2f} completion tokens/s "
@@ -170,13 +177,15 @@ def main() -> None:
     print(f"ratio mixed/swap: {report['ratio_mixed_over_swap']:.2f}x (target >= 3x)", flush=True)
 
     if not args.skip_load_test:
-        with start(base, adapters, "mixed", max_batch=16, log_db=str(work / "load.sqlite")) as server:
+        with start(base, adapters, "mixed", max_batch=16, log_db=str(work / "load.sqlite"),
+                   threads=args.torch_threads) as server:
             report["load_test"] = load_test(server, args.load_requests, args.load_clients, 20, args.load_max_tokens)
         load = report["load_test"]
         print(f"load test: {load['requests']} requests, {load['clients']} clients, {load['malformed']} malformed → "
               f"statuses {load['status_counts']}, 5xx={load['server_errors_5xx']}, malformed→4xx "
               f"{load['malformed_answered_4xx']}/{load['malformed']}, p50 {load['p50_latency_s']} s, "
               f"p99 {load['p99_latency_s']} s, {load['seconds']} s total", flush=True)
+    report["load_average_at_end"] = list(os.getloadavg())
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.output}")

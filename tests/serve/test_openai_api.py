@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import ADAPTERS
 
 MODELS = [*ADAPTERS, "base", "auto"]
@@ -53,6 +54,9 @@ def test_chat_stream_and_completion_for_each_model(client, model):
     completion = client.completions.create(model=model, prompt="Once upon a time", max_tokens=6, temperature=0)
     assert completion.choices[0].finish_reason in ("stop", "length")
     assert completion.usage.completion_tokens >= 1
+    streamed = client.completions.create(model=model, prompt="Once upon a time", max_tokens=6, temperature=0,
+                                         stream=True)
+    assert "".join(chunk.choices[0].text for chunk in streamed) == completion.choices[0].text
 
 
 def test_each_adapter_answers_like_peft_generate(client, tiny_models):

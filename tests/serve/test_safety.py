@@ -8,6 +8,7 @@ import sqlite3
 import httpx
 import openai
 import pytest
+
 from conftest import ADMIN_KEY, API_KEY
 
 HI = [{"role": "user", "content": "hi"}]
@@ -118,3 +119,33 @@ def test_config_errors_name_the_line(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_server_config(path)
     assert "serve.yaml:3" in str(caught.value)
+
+
+def test_concurrency_limit_answers_429(server, client):
+    limits = server.state.config.limits
+    saved = limits.max_concurrent_requests
+    limits.max_concurrent_requests = 0  # as if the server were full
+    try:
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(model="qa", messages=HI, max_tokens=2)
+    finally:
+        limits.max_concurrent_requests = saved
+
+
+def test_a_generation_past_its_deadline_is_cut(server):
+    import threading
+    import time
+
+    from tuneline.serve.engine import GenerationRequest
+
+    events, done = [], threading.Event()
+
+    def emit(event):
+        events.append(event)
+        if event["type"] != "token":
+            done.set()
+
+    server.state.engine.submit(GenerationRequest(prompt_ids=[1, 2, 3], adapter="code", max_tokens=50, emit=emit,
+                                                 deadline=time.monotonic() - 1))
+    assert done.wait(30)
+    assert events[-1]["finish_reason"] == "timeout" and events[-1]["completion_tokens"] == 1

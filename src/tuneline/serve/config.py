@@ -71,6 +71,8 @@ class ServerConfig(Strict):
         "auto", description="vllm when vllm and CUDA are importable (auto), else transformers")
     batching: Literal["mixed", "swap"] = Field(
         "mixed", description="mixed: different adapters in one batch; swap: one request at a time (baseline)")
+    torch_threads: int | None = Field(
+        None, ge=1, description="CPU threads for the model (None: torch's default); 1 is faster on a busy machine")
     limits: Limits = Field(default_factory=Limits, description="size, token, concurrency and time limits")
     auth: AuthConfig = Field(default_factory=AuthConfig, description="bearer API keys")
     log_db: str | None = Field("requests.sqlite", description="SQLite request log (relative to the config); null: off")

@@ -136,10 +136,14 @@ def build_state(config: ServerConfig) -> ServerState:
         engine = VLLMEngine(config)
         tokenizer = engine.tokenizer
     else:
+        import torch
+
         from tuneline.config.schema import ModelConfig
         from tuneline.models.load import load_causal_lm
         from tuneline.serve.engine import TransformersEngine
 
+        if config.torch_threads:
+            torch.set_num_threads(config.torch_threads)
         model, tokenizer = load_causal_lm(ModelConfig(ref=config.model, dtype=config.dtype))
         model.eval()
         engine = TransformersEngine(model, tokenizer, max_batch_size=config.limits.max_batch_size,
