@@ -13,6 +13,7 @@ import sys
 
 COMMAND_MODULES = [
     "tuneline.cli.core",
+    "tuneline.cli.predict",
     "tuneline.cli.data",
     "tuneline.cli.eval",
     "tuneline.cli.serve",

@@ -1,0 +1,153 @@
+"""Sequence classifiers: load any AutoModelForSequenceClassification-compatible encoder
+with a fresh head, attach LoRA to an encoder, score texts, and embed them (mean pooling)
+for the frozen-embedding baseline. The saved folder is a plain transformers model whose
+config carries id2label/label2id, so `AutoModelForSequenceClassification` reloads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tuneline.config.schema import AdapterConfig
+from tuneline.errors import ModelError
+from tuneline.models.load import load_tokenizer, lora_config
+from tuneline.models.registry import resolve_model_path
+from tuneline.train.batching import pad_batch
+
+# LoRA targets per encoder family when the pipeline says all-linear: the attention
+# projections and feed-forward layers, never the fresh classification head (PEFT trains
+# that one fully through modules_to_save).
+ENCODER_LORA_TARGETS: dict[str, list[str]] = {
+    "bert": ["query", "key", "value", "dense"],
+    "roberta": ["query", "key", "value", "dense"],
+    "xlm-roberta": ["query", "key", "value", "dense"],
+    "electra": ["query", "key", "value", "dense"],
+    "distilbert": ["q_lin", "k_lin", "v_lin", "out_lin", "lin1", "lin2"],
+    "deberta-v2": ["query_proj", "key_proj", "value_proj", "dense"],
+}
+
+# Stored in config.json next to id2label, so `tuneline predict` applies the same cut-off.
+THRESHOLD_KEY = "tuneline_multi_label_threshold"
+
+
+def load_classifier(reference: str, labels: Sequence[str], multi_label: bool = False, threshold: float = 0.5):
+    """(model, tokenizer): the encoder with a freshly initialised head for `labels`."""
+    from transformers import AutoModelForSequenceClassification
+
+    path = resolve_model_path(reference)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            path,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+            problem_type="multi_label_classification" if multi_label else "single_label_classification",
+            ignore_mismatched_sizes=True,  # a folder that already has a head for other labels
+        )
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load '{reference}' as a sequence classifier: {exc}",
+                         fix="use an encoder folder (BERT family) with config.json, or builtin:minilm-l6") from None
+    tokenizer = load_tokenizer(path)
+    if model.config.pad_token_id is None:  # decoder models used as classifiers need it to find the last token
+        model.config.pad_token_id = tokenizer.pad_token_id
+    if multi_label:
+        setattr(model.config, THRESHOLD_KEY, threshold)
+    return model, tokenizer
+
+
+def attach_encoder_lora(model, adapter: AdapterConfig):
+    """LoRA on the encoder; the head is trained in full (PEFT's SEQ_CLS modules_to_save)."""
+    from peft import get_peft_model
+
+    targets = adapter.target_modules
+    if targets == "all-linear":
+        targets = ENCODER_LORA_TARGETS.get(model.config.model_type, "all-linear")
+    return get_peft_model(model, lora_config(adapter.model_copy(update={"target_modules": targets}), "SEQ_CLS"))
+
+
+def plain_model(model):
+    """A model that saves as a plain transformers folder: LoRA merged into the weights."""
+    return model.merge_and_unload() if hasattr(model, "peft_config") else model
+
+
+def tokenize_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+
+
+def _batches(token_lists: list[list[int]], batch_size: int):
+    """Length-sorted batches (less padding) and the original position of each row."""
+    order = sorted(range(len(token_lists)), key=lambda i: len(token_lists[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start:start + batch_size]
+
+
+def predict_logits(model, token_lists: list[list[int]], pad_id: int, batch_size: int = 64):
+    """Logits (examples × labels) as a float32 numpy array, in input order."""
+    import numpy as np
+    import torch
+
+    was_training = model.training
+    model.eval()
+    out = np.zeros((len(token_lists), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for rows in _batches(token_lists, batch_size):
+            batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
+            out[rows] = model(**batch).logits.float().numpy()
+    model.train(was_training)
+    return out
+
+
+def probabilities_from_logits(logits, multi_label: bool):
+    """Softmax over labels (one label per text) or an independent sigmoid per label."""
+    import numpy as np
+
+    if multi_label:
+        return 1.0 / (1.0 + np.exp(-logits))
+    shifted = logits - logits.max(axis=1, keepdims=True)  # stable: exp never overflows
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def decide_labels(probabilities, labels: Sequence[str], multi_label: bool, threshold: float = 0.5) -> list:
+    """The argmax label per row, or for multi-label every label at or above `threshold`."""
+    if multi_label:
+        return [[labels[j] for j in range(len(labels)) if row[j] >= threshold] for row in probabilities]
+    return [labels[int(j)] for j in probabilities.argmax(axis=1)]
+
+
+def mean_pooled_embeddings(encoder, token_lists: list[list[int]], pad_id: int, batch_size: int = 128):
+    """Sentence embeddings e = Σ_t m_t h_t / Σ_t m_t over the last hidden states h (m: the
+    attention mask): the pooling all-MiniLM-L6-v2 was trained with (Reimers & Gurevych 2019)."""
+    import numpy as np
+    import torch
+
+    encoder.eval()
+    out = None
+    with torch.inference_mode():
+        for rows in _batches(token_lists, batch_size):
+            batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
+            hidden = encoder(**batch).last_hidden_state.float()
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            if out is None:
+                out = np.zeros((len(token_lists), pooled.shape[-1]), dtype=np.float32)
+            out[rows] = pooled.numpy()
+    return out
+
+
+def load_saved_classifier(folder: str | Path):
+    """(model, tokenizer, labels, multi_label, threshold) from a saved classifier folder."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    config = AutoConfig.from_pretrained(str(folder))
+    if not getattr(config, "id2label", None) or config.architectures and not any(
+            name.endswith("ForSequenceClassification") for name in config.architectures):
+        raise ModelError(f"'{folder}' is not a sequence classifier (config.json has no classification head)",
+                         fix="give the output of a `classify` stage: its run directory, stage folder or model/ folder")
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder))
+    model.eval()
+    tokenizer = load_tokenizer(str(folder))
+    labels = [config.id2label[i] for i in range(config.num_labels)]
+    multi_label = config.problem_type == "multi_label_classification"
+    return model, tokenizer, labels, multi_label, float(getattr(config, THRESHOLD_KEY, 0.5))

@@ -1,0 +1,201 @@
+"""The training loop of the `classify` stage: small enough to read in one sitting.
+
+Why not `train.loop`: classification needs what that loop does not do, i.e. early
+stopping on a validation split with the best weights restored, a wall-clock budget
+that shrinks the learning-rate schedule to fit, a larger learning rate for the freshly
+initialised head, and class-weighted losses. Batching is shared (`train.batching`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuneline.progress import bar
+from tuneline.train.batching import batch_order, pad_batch
+
+
+def balanced_class_weights(counts: Sequence[int]) -> list[float]:
+    """w_c = n / (k · n_c): n examples, k classes, n_c examples of class c (the "balanced"
+    heuristic of King & Zeng 2001, as in scikit-learn). Every class then contributes the
+    same total weight to the loss; a class with no examples gets weight 0."""
+    total, classes = sum(counts), len(counts)
+    return [total / (classes * count) if count else 0.0 for count in counts]
+
+
+def lr_factor(step: int, warmup_steps: int, total_steps: int, schedule: str) -> float:
+    """Multiplier of the peak learning rate after `step` optimizer steps.
+
+    Linear warm-up to 1 over `warmup_steps`, then: constant 1; linear 1 - p; or cosine
+    0.5 · (1 + cos(π p)) (Loshchilov & Hutter 2017, without restarts), where
+    p = (step - warmup) / (total - warmup) is the progress through the decay.
+    """
+    if warmup_steps and step < warmup_steps:
+        return (step + 1) / warmup_steps
+    if schedule == "constant":
+        return 1.0
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    if schedule == "linear":
+        return 1.0 - progress
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+@dataclass
+class LoopSettings:
+    learning_rate: float
+    head_learning_rate: float
+    epochs: float
+    max_steps: int | None
+    batch_size: int
+    lr_scheduler: str
+    warmup_ratio: float
+    weight_decay: float
+    max_grad_norm: float
+    group_by_length: bool
+    logging_steps: int
+    eval_steps: int | None
+    early_stopping_patience: int | None
+    max_time_s: float | None
+    seed: int
+
+
+@dataclass
+class ClassifierLoopResult:
+    steps: int
+    epochs: float
+    train_loss: float
+    runtime_s: float
+    stopped_reason: str  # "completed", "early stopping", "time budget"
+    best_step: int | None = None
+    best_validation_score: float | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def classification_loss(logits, targets, multi_label: bool, class_weights=None):
+    """Cross-entropy over labels, or per-label binary cross-entropy for multi-label;
+    class weights scale each class's term (for multi-label: each label's column)."""
+    import torch.nn.functional as F
+
+    if multi_label:
+        return F.binary_cross_entropy_with_logits(logits, targets, weight=class_weights)
+    return F.cross_entropy(logits, targets, weight=class_weights)
+
+
+def _parameter_groups(model, learning_rate: float, head_learning_rate: float, weight_decay: float):
+    """The fresh head (classifier / score) learns faster than the pre-trained body."""
+    head, body = [], []
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            parts = name.split(".")
+            (head if "classifier" in parts or "score" in parts else body).append(parameter)
+    return [{"params": body, "lr": learning_rate, "weight_decay": weight_decay},
+            {"params": head, "lr": head_learning_rate, "weight_decay": weight_decay}]
+
+
+def _snapshot(model) -> dict[str, Any]:
+    return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+
+
+def train_classifier(model, token_lists: list[list[int]], targets: list, settings: LoopSettings, *,
+                     pad_id: int, multi_label: bool, class_weights: list[float] | None = None,
+                     validate: Callable[[Any], float] | None = None, log=None) -> ClassifierLoopResult:
+    """Train `model` in place; with `validate` (model → score, higher is better), keep the
+    best weights seen and stop after `early_stopping_patience` validations without gain."""
+    import torch
+
+    groups = _parameter_groups(model, settings.learning_rate, settings.head_learning_rate, settings.weight_decay)
+    peak_rates = [group["lr"] for group in groups]
+    optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=settings.learning_rate)
+    peak_rates = [rate for group, rate in zip(groups, peak_rates, strict=True) if group["params"]]
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    weight_tensor = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
+    target_tensor = torch.tensor(targets, dtype=torch.float32 if multi_label else torch.long)
+
+    lengths = [len(tokens) for tokens in token_lists]
+    batches_per_epoch = math.ceil(len(token_lists) / settings.batch_size)
+    total_steps = settings.max_steps or max(1, math.ceil(batches_per_epoch * settings.epochs))
+    planned_steps = total_steps
+    eval_every = settings.eval_steps or batches_per_epoch
+    deadline = time.monotonic() + settings.max_time_s if settings.max_time_s else None
+
+    history: list[dict[str, Any]] = []
+    best_score, best_step, best_state, waited, validated_at = -math.inf, None, None, 0, -1
+    stopped_reason, step, window_loss, window_steps, last_loss = "completed", 0, 0.0, 0, float("nan")
+    start = time.monotonic()
+    order: list[list[int]] = []
+    model.train()
+    progress = bar(total=total_steps, desc="training classifier", unit="step")
+
+    def run_validation() -> bool:
+        """Validate; True when patience is exhausted."""
+        nonlocal best_score, best_step, best_state, waited, validated_at
+        score, validated_at = validate(model), step
+        model.train()
+        # Patience needs a strict gain; a tie still takes the later weights, which have
+        # trained longer (usually a lower loss behind the same accuracy).
+        if score >= best_score:
+            waited = 0 if score > best_score else waited + 1
+            best_score, best_step, best_state = score, step, _snapshot(model)
+        else:
+            waited += 1
+        record = {"step": step, "validation_score": score, "best_validation_score": best_score}
+        history.append(record)
+        if log is not None:
+            log.write(**record)
+        return settings.early_stopping_patience is not None and waited >= settings.early_stopping_patience
+
+    while step < total_steps:
+        epoch, position = divmod(step, batches_per_epoch)
+        if position == 0 or not order:
+            order = batch_order(lengths, settings.batch_size, settings.seed, epoch, settings.group_by_length)
+        rows = order[position]
+        batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
+        # warm-up is a share of the (possibly budget-shrunk) schedule, not of the first plan
+        factor = lr_factor(step, int(settings.warmup_ratio * total_steps), total_steps, settings.lr_scheduler)
+        for group, peak in zip(optimizer.param_groups, peak_rates, strict=True):
+            group["lr"] = peak * factor
+        logits = model(**batch).logits
+        loss = classification_loss(logits, target_tensor[rows], multi_label, weight_tensor)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        progress.update(1)
+        window_loss, window_steps = window_loss + loss.item(), window_steps + 1
+        if step % settings.logging_steps == 0 or step == total_steps:
+            last_loss = window_loss / window_steps
+            record = {"step": step, "epoch": round(step / batches_per_epoch, 3), "loss": last_loss,
+                      "learning_rate": optimizer.param_groups[0]["lr"], "elapsed_s": round(time.monotonic() - start, 1)}
+            history.append(record)
+            if log is not None:
+                log.write(**record)
+            progress.set_postfix(loss=f"{last_loss:.4f}")
+            window_loss, window_steps = 0.0, 0
+        if deadline is not None:
+            # Fit the schedule to the budget: at the pace so far (validation included),
+            # how many steps remain? Shrinking total_steps lets the LR decay finish in time.
+            now = time.monotonic()
+            pace = (now - start) / step
+            total_steps = max(step, min(total_steps, step + int((deadline - now) / pace)))
+        if validate is not None and (step % eval_every == 0 or step == total_steps):
+            if run_validation():
+                stopped_reason = "early stopping"
+                break
+        if deadline is not None and time.monotonic() >= deadline:
+            stopped_reason = "time budget"
+            break
+    progress.close()
+    if stopped_reason == "completed" and step < planned_steps:
+        stopped_reason = "time budget"  # the schedule was shrunk to fit the budget
+    if validate is not None and validated_at != step:
+        run_validation()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return ClassifierLoopResult(
+        steps=step, epochs=round(step / batches_per_epoch, 3), train_loss=last_loss,
+        runtime_s=time.monotonic() - start, stopped_reason=stopped_reason,
+        best_step=best_step, best_validation_score=None if best_step is None else best_score, history=history)
