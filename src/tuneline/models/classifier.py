@@ -71,6 +71,17 @@ def plain_model(model):
     return model.merge_and_unload() if hasattr(model, "peft_config") else model
 
 
+def best_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def to_device(batch: dict, model) -> dict:
+    device = next(model.parameters()).device
+    return {key: value.to(device) for key, value in batch.items()}
+
+
 def tokenize_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
     return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
 
@@ -92,8 +103,8 @@ def predict_logits(model, token_lists: list[list[int]], pad_id: int, batch_size:
     out = np.zeros((len(token_lists), model.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
         for rows in _batches(token_lists, batch_size):
-            batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
-            out[rows] = model(**batch).logits.float().numpy()
+            batch = to_device(pad_batch([token_lists[i] for i in rows], None, pad_id), model)
+            out[rows] = model(**batch).logits.float().cpu().numpy()
     model.train(was_training)
     return out
 
@@ -126,13 +137,13 @@ def mean_pooled_embeddings(encoder, token_lists: list[list[int]], pad_id: int, b
     out = None
     with torch.inference_mode():
         for rows in _batches(token_lists, batch_size):
-            batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
+            batch = to_device(pad_batch([token_lists[i] for i in rows], None, pad_id), encoder)
             hidden = encoder(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).float()
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
             if out is None:
                 out = np.zeros((len(token_lists), pooled.shape[-1]), dtype=np.float32)
-            out[rows] = pooled.numpy()
+            out[rows] = pooled.cpu().numpy()
     return out
 
 

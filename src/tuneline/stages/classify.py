@@ -50,6 +50,9 @@ class Config(TrainingStageConfig):
     weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay")
     logging_steps: int = Field(10, ge=1, description="log every N optimizer steps")
     max_eval_examples: int | None = Field(None, ge=1, description="cap on held-out examples scored (None: all)")
+    eval_steps: int | None = Field(None, ge=1, description="validate every N steps for early stopping (None: once per epoch)")
+    gradient_accumulation_steps: int = Field(1, ge=1, le=1, description="classify takes no accumulation: raise batch_size")
+    save_steps: int = Field(25, ge=1, description="unused by classify: a run of minutes restarts rather than resumes")
 
 
 def encoder_reference(ctx, config: Config) -> str:
@@ -146,6 +149,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
     from tuneline.eval.classification_baselines import frozen_embedding_predictions, majority_predictions
     from tuneline.models.classifier import (
         attach_encoder_lora,
+        best_device,
         decide_labels,
         load_classifier,
         mean_pooled_embeddings,
@@ -156,6 +160,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
     )
     from tuneline.stages.common import save_artifact
     from tuneline.train.classifier_loop import LoopSettings, train_classifier
+    from tuneline.train.loop import use_bf16
 
     torch.manual_seed(ctx.seed)
     train_all, evaluation, load_report = load_labelled_splits(ctx, config)
@@ -180,6 +185,9 @@ def run(ctx, config: Config) -> dict[str, Any]:
     reference = encoder_reference(ctx, config)
     with status(f"loading {reference} with a new {len(label_names)}-label head"):
         model, tokenizer = load_classifier(reference, label_names, config.multi_label, config.threshold)
+        model.to(best_device())
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pad_id = tokenizer.pad_token_id
     train_tokens = tokenize_texts(tokenizer, train.texts, config.max_length)
     eval_tokens = tokenize_texts(tokenizer, evaluation.texts, config.max_length)
@@ -211,7 +219,8 @@ def run(ctx, config: Config) -> dict[str, Any]:
         max_grad_norm=config.max_grad_norm, group_by_length=config.group_by_length,
         logging_steps=config.logging_steps, eval_steps=config.eval_steps,
         early_stopping_patience=config.early_stopping_patience,
-        max_time_s=config.max_time_minutes * 60 if config.max_time_minutes else None, seed=ctx.seed)
+        max_time_s=config.max_time_minutes * 60 if config.max_time_minutes else None, seed=ctx.seed,
+        bf16=use_bf16(config.precision, best_device()))
     info(f"training on {len(train.texts)} texts, validating on {len(validation.texts)}, "
          f"scoring on {len(evaluation.texts)} held-out ({ctx.pipeline.adapter.type})")
     result = train_classifier(

@@ -60,6 +60,7 @@ class LoopSettings:
     early_stopping_patience: int | None
     max_time_s: float | None
     seed: int
+    bf16: bool = False  # autocast; on this CPU bf16 made MiniLM steps ~30x slower, so fp32 unless asked
 
 
 @dataclass
@@ -111,8 +112,9 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=settings.learning_rate)
     peak_rates = [rate for group, rate in zip(groups, peak_rates, strict=True) if group["params"]]
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    weight_tensor = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
-    target_tensor = torch.tensor(targets, dtype=torch.float32 if multi_label else torch.long)
+    device = next(model.parameters()).device
+    weight_tensor = torch.tensor(class_weights, dtype=torch.float32, device=device) if class_weights else None
+    target_tensor = torch.tensor(targets, dtype=torch.float32 if multi_label else torch.long, device=device)
 
     lengths = [len(tokens) for tokens in token_lists]
     batches_per_epoch = math.ceil(len(token_lists) / settings.batch_size)
@@ -152,13 +154,14 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
         if position == 0 or not order:
             order = batch_order(lengths, settings.batch_size, settings.seed, epoch, settings.group_by_length)
         rows = order[position]
-        batch = pad_batch([token_lists[i] for i in rows], None, pad_id)
+        batch = {key: value.to(device) for key, value in pad_batch([token_lists[i] for i in rows], None, pad_id).items()}
         # warm-up is a share of the (possibly budget-shrunk) schedule, not of the first plan
         factor = lr_factor(step, int(settings.warmup_ratio * total_steps), total_steps, settings.lr_scheduler)
         for group, peak in zip(optimizer.param_groups, peak_rates, strict=True):
             group["lr"] = peak * factor
-        logits = model(**batch).logits
-        loss = classification_loss(logits, target_tensor[rows], multi_label, weight_tensor)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=settings.bf16):
+            logits = model(**batch).logits
+        loss = classification_loss(logits.float(), target_tensor[rows], multi_label, weight_tensor)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
         optimizer.step()
@@ -175,12 +178,14 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
                 log.write(**record)
             progress.set_postfix(loss=f"{last_loss:.4f}")
             window_loss, window_steps = 0.0, 0
-        if deadline is not None:
+        if deadline is not None and step >= 5:
             # Fit the schedule to the budget: at the pace so far (validation included),
-            # how many steps remain? Shrinking total_steps lets the LR decay finish in time.
+            # how many steps remain? The plan is re-estimated every step, never beyond the
+            # planned steps, so slow first steps on a busy machine do not cut it short.
             now = time.monotonic()
             pace = (now - start) / step
-            total_steps = max(step, min(total_steps, step + int((deadline - now) / pace)))
+            total_steps = max(step, min(planned_steps, step + int((deadline - now) / pace)))
+            progress.total = total_steps
         if validate is not None and (step % eval_every == 0 or step == total_steps):
             if run_validation():
                 stopped_reason = "early stopping"
