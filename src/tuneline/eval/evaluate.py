@@ -201,32 +201,18 @@ def reward_model_preference(reward_source, preferences: list[Preference]) -> dic
 
 def classification_suite(classifier: Target, labeled: list[LabeledText], out_dir: Path, batch_size: int,
                          max_length: int) -> dict[str, Any]:
-    """Accuracy, F1 and confusion (the classify stage's metrics) of a sequence classifier."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+    """Accuracy, F1 and confusion (the classify stage's metrics) of a saved sequence classifier."""
     from tuneline.eval.classification import evaluate_predictions
+    from tuneline.models import classifier as cls
     from tuneline.models.load import resolve_artifact
 
     if not labeled:
         return {}
-    path = resolve_artifact(classifier.reference).path
-    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    id2label = {int(k): v for k, v in model.config.id2label.items()}
-    multi = model.config.problem_type == "multi_label_classification"
+    model, tokenizer, labels, multi, threshold = cls.load_saved_classifier(resolve_artifact(classifier.reference).path)
     texts = [r.text for r in labeled]
-    predicted: list[Any] = []
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=max_length,
-                              return_tensors="pt")
-            logits = model(**batch).logits
-            if multi:
-                predicted += [[id2label[j] for j in range(row.numel()) if row[j] > 0] for row in logits.sigmoid() - 0.5]
-            else:
-                predicted += [id2label[int(i)] for i in logits.argmax(-1)]
-    labels = [id2label[i] for i in sorted(id2label)]
+    logits = cls.predict_logits(model, cls.tokenize_texts(tokenizer, texts, max_length), tokenizer.pad_token_id,
+                                batch_size)
+    predicted = cls.decide_labels(cls.probabilities_from_logits(logits, multi), labels, multi, threshold)
     metrics = evaluate_predictions([r.label for r in labeled], predicted, texts, labels, out_dir=out_dir,
                                    name=classifier.name, multi_label=multi)
     info(f"{classifier.name}: accuracy {metrics.get('accuracy', 0):.3f} on {len(texts)} held-out texts")
