@@ -32,7 +32,7 @@ def write_always_positive_classifier(folder):
 
 
 def test_classification_suite_on_a_saved_classifier(tmp_path, capsys):
-    classifier = write_always_positive_classifier(tmp_path / "classify" / "model")
+    write_always_positive_classifier(tmp_path / "classify" / "model")
     data = tmp_path / "labels.csv"
     data.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in ROWS))
     out = tmp_path / "eval"
