@@ -84,4 +84,5 @@ def test_a_killed_ppo_stage_resumes_from_its_checkpoint(tmp_path, tiny_base, pro
     records = [json.loads(line) for line in (run_dir / "ppo" / "log.jsonl").read_text().splitlines()]
     resumed_steps = [r["step"] for r in records if "reward_mean" in r and "clip_fraction" in r]
     assert resumed_steps[-4:] == [3, 4, 5, 6]  # continued after step 2, not from 0
-    assert json.loads((run_dir / "ppo" / "metrics.json").read_text())["steps"] == 6
+    metrics = json.loads((run_dir / "ppo" / "metrics.json").read_text())
+    assert metrics["steps"] == 6 and "eval_reward_mean_before" in metrics  # the before-figure survives the kill

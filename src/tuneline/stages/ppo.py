@@ -45,7 +45,8 @@ class Config(RewardSources, StageConfig):
     whiten_advantages: bool = Field(True, description="normalise advantages to mean 0, std 1 per batch")
     normalize_rewards: bool = Field(True, description="scale scores by a running mean and std")
     missing_eos_penalty: float = Field(1.0, ge=0, description="subtracted from the score of a completion without EOS")
-    precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16 autocast of forward passes")
+    precision: Literal["fp32", "bf16"] = Field(
+        "fp32", description="bf16 autocast of forward passes: for GPUs; on a CPU its backward measured ~40x slower")
     logging_steps: int = Field(1, ge=1, description="log every N steps")
     sample_every: int = Field(5, ge=1, description="log a few sample completions every N steps")
     save_steps: int = Field(5, ge=1, description="write a resumable checkpoint every N steps")
@@ -135,6 +136,9 @@ def run(ctx, config: Config) -> dict:
         raise DataError("the prompt dataset has no training prompts", where=f"stages.{ctx.stage.name}.dataset")
     reward = build_reward(ctx, config)
     model, tokenizer, reference = load_models(ctx, config)
+    for module in model.modules():  # dropout would make the PPO ratio ≠ 1 before any update
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
     if reference is not None:
         reference.to(accelerator.device)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -148,13 +152,14 @@ def run(ctx, config: Config) -> dict:
     bf16 = config.precision == "bf16"
     initial_digest = trainable_digest(unwrapped)
 
-    step = 0
+    step, resumed_before = 0, {}
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
     if checkpoint is not None:
         progress = load_checkpoint(checkpoint, unwrapped, optimizer, scheduler)
         step = progress["step"]
         kl_controller.load_state_dict(progress["kl_controller"])
         score_moments.load_state_dict(progress["score_moments"])
+        resumed_before = progress.get("eval_before", {})
         info(f"resumed PPO from {checkpoint.name} (step {step}/{config.max_steps})")
     torch.manual_seed(ctx.seed * 1000 + rank + step)  # each process samples its own completions
 
@@ -165,7 +170,7 @@ def run(ctx, config: Config) -> dict:
         return evaluate_policy(unwrapped.policy, tokenizer, held_out, reward, reference, accelerator, ctx.seed,
                                config.max_new_tokens, config.temperature, config.top_p, config.rollout_batch_size)
 
-    before = evaluate() if held_out and step == 0 else {}
+    before = evaluate() if held_out and step == 0 else resumed_before
     if before and rank == 0:
         ctx.log.write(step=step, **{f"eval_{k}": v for k, v in before.items()})
         info(f"before PPO: held-out reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}")
@@ -217,7 +222,8 @@ def run(ctx, config: Config) -> dict:
                 if rank == 0:
                     save_checkpoint(ctx.checkpoint_dir, step, unwrapped, optimizer, scheduler,
                                     {"kl_controller": kl_controller.state_dict(),
-                                     "score_moments": score_moments.state_dict()}, keep=config.save_total_limit)
+                                     "score_moments": score_moments.state_dict(), "eval_before": before},
+                                    keep=config.save_total_limit)
                 accelerator.wait_for_everyone()
             if stop.requested:
                 progress_bar.close()
