@@ -238,7 +238,12 @@ def make_tracker(backend: str, config: Any, run_dir: Path):
         if options.get("log_weights", "adapters") not in ("adapters", "all", "none"):
             raise ConfigError("tracking.log_weights must be adapters, all or none", where="tracking.log_weights",
                               fix="adapters copies LoRA adapters into the store; all copies full models too")
-        return Tolerant(MlflowTracker(config, run_dir, **options))
+        try:
+            return Tolerant(MlflowTracker(config, run_dir, **options))
+        except Exception as exc:  # noqa: BLE001 — a broken store must not stop training
+            info(f"tracking: MLflow store {options.get('uri') or default_mlflow_uri(run_dir)} unavailable "
+                 f"({type(exc).__name__}: {exc}); continuing without tracking")
+            return None
     if backend == "wandb":
         return Tolerant(WandbTracker(config, run_dir, **{k: options[k] for k in ("project", "entity") if k in options}))
     raise ConfigError(f"unknown tracking backend '{backend}'", where="tracking.backend", fix="use mlflow, wandb or none")
