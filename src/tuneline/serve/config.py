@@ -75,7 +75,8 @@ class ServerConfig(Strict):
         None, ge=1, description="CPU threads for the model (None: torch's default); 1 is faster on a busy machine")
     limits: Limits = Field(default_factory=Limits, description="size, token, concurrency and time limits")
     auth: AuthConfig = Field(default_factory=AuthConfig, description="bearer API keys")
-    log_db: str | None = Field("requests.sqlite", description="SQLite request log (relative to the config); null: off")
+    log_db: str | None = Field("requests.sqlite", description="SQLite request log, relative to run_dir when set, "
+                                                               "else to the config; null: off")
     host: str = Field("127.0.0.1", description="interface to listen on")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0: any free port)")
 
@@ -137,5 +138,6 @@ def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerCo
     config.adapters = {name: _resolve(base, folder) or folder for name, folder in config.adapters.items()}
     config.adapters_root = _resolve(base, config.adapters_root) or str(base)
     config.router.path = _resolve(base, config.router.path)
-    config.log_db = _resolve(path.resolve().parent, config.log_db)
+    # A served run keeps its own request log beside it; without a run, the log sits by the config.
+    config.log_db = _resolve(base if config.run_dir else path.resolve().parent, config.log_db)
     return config
