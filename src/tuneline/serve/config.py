@@ -127,7 +127,7 @@ def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerCo
         field = ".".join(str(p) for p in location) or "(top level)"
         where = f"{path}:{line} ({field})" if line else f"{path} ({field})"
         message = error["msg"].removeprefix("Value error, ")
-        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else "see `tuneline serve --help-config`"
+        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else "see examples/tiered/serve.yaml for every key and its meaning"
         raise ConfigError(message, where=where, fix=fix) from None
     base = path.resolve().parent
     config.run_dir = run_dir or config.run_dir
