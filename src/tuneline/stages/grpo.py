@@ -11,6 +11,8 @@ from pydantic import Field
 from tuneline.config.schema import StageConfig
 from tuneline.rl.sources import RewardSources
 
+DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+
 
 class OnlineConfig(RewardSources, StageConfig):
     """Options shared by the TRL-backed online stages."""

@@ -18,6 +18,8 @@ from pydantic import Field
 from tuneline.config.schema import StageConfig
 from tuneline.rl.sources import RewardSources
 
+DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+
 
 class Config(RewardSources, StageConfig):
     type: Literal["ppo"] = "ppo"

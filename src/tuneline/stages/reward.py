@@ -14,6 +14,8 @@ from pydantic import Field
 
 from tuneline.config.schema import TrainingStageConfig
 
+DATA_TASK = "preference"  # what `tuneline validate` loads this stage's dataset as
+
 
 class Config(TrainingStageConfig):
     type: Literal["reward"] = "reward"

@@ -10,6 +10,8 @@ from pydantic import Field
 
 from tuneline.stages.grpo import OnlineConfig, run_online
 
+DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+
 
 class Config(OnlineConfig):
     type: Literal["rloo"] = "rloo"
