@@ -8,23 +8,32 @@ import time
 
 
 @functools.lru_cache(maxsize=4)
-def peak_matmul_flops(dtype_name: str = "float32", device: str = "cpu") -> float:
+def peak_matmul_flops(dtype_name: str = "float32", device: str = "cpu", budget_s: float = 1.0) -> float:
+    """FLOP/s of a large linear layer's matmul (F.linear, the kernel the models call) in
+    `dtype_name`, timed for about `budget_s` seconds. The time budget matters: on CPUs
+    without bf16 instructions (AVX2 only) a bf16 matmul is emulated and can be 5-100x
+    slower than fp32, and a fixed repeat count would then take minutes."""
     import torch
+    import torch.nn.functional as F
 
     dtype = getattr(torch, dtype_name)
-    size = 2048 if device == "cpu" else 8192
-    a = torch.randn(size, size, dtype=dtype, device=device)
-    b = torch.randn(size, size, dtype=dtype, device=device)
-    for _ in range(2):
-        a @ b
-    repeats = 5
-    if device != "cpu":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    if device != "cpu":
-        torch.cuda.synchronize()
+    size = 1024 if device == "cpu" else 8192
+    # A private generator: the global RNG drives dropout, and a resumed run restores it exactly.
+    generator = torch.Generator(device=device).manual_seed(0)
+    a = torch.randn(size, size, dtype=dtype, device=device, generator=generator)
+    b = torch.randn(size, size, dtype=dtype, device=device, generator=generator)
+
+    def sync() -> None:
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    F.linear(a, b)  # warm-up: kernel selection, page faults
+    sync()
+    repeats, start = 0, time.perf_counter()
+    while repeats < 1 or time.perf_counter() - start < budget_s:
+        F.linear(a, b)
+        sync()
+        repeats += 1
     return 2 * size**3 * repeats / (time.perf_counter() - start)
 
 
