@@ -16,7 +16,8 @@ Sides, each in its own process:
   checkpointing stay on, as TRL sets them);
 - `trl-fp32`: the same with `bf16=False`, for CPUs without bf16 instructions, where TRL's
   default bf16 is the slow choice;
-- `tuneline-bf16` (not run by default): tuneline with precision: bf16.
+- `tuneline-bf16`, `tuneline-checkpointing` (not run by default): tuneline with
+  precision: bf16, or with gradient_checkpointing: true.
 
     python benchmarks/bench_sft.py [--examples 64] [--batch-size 4] [--max-length 256]
 """
@@ -69,13 +70,14 @@ def lora_flops_per_token() -> float:
     return training_flops_per_token(model, full_finetune=False)
 
 
-def tuneline_side(args: argparse.Namespace, precision: str) -> dict[str, Any]:
+def tuneline_side(args: argparse.Namespace, precision: str, checkpointing: bool = False) -> dict[str, Any]:
     from tuneline.models.load import load_tokenizer
 
     peaks = common.peak_flops()
     with tempfile.TemporaryDirectory() as folder:
         _, metrics, curve, rss = common.run_tuneline_stage(
-            Path(folder), "sft", {"type": "sft", "dataset": "support", "precision": precision},
+            Path(folder), "sft", {"type": "sft", "dataset": "support", "precision": precision,
+                                          "gradient_checkpointing": checkpointing},
             {"support": dataset_config(args)}, args)
     train, _ = splits(args)
     tokens = training_tokens(load_tokenizer(common.MODEL), train, args.max_length)
@@ -84,7 +86,7 @@ def tuneline_side(args: argparse.Namespace, precision: str) -> dict[str, Any]:
                                 peaks[dtype]),
             "mfu_peak_dtype": dtype, "peak_flops": peaks, "train_peak_rss_mib": round(rss.peak_bytes / common.MIB, 1),
             "heldout_loss": metrics["eval_loss"], "heldout_loss_before": metrics["eval_loss_before"],
-            "loss_curve": curve, "settings": {"precision": precision, "gradient_checkpointing": False,
+            "loss_curve": curve, "settings": {"precision": precision, "gradient_checkpointing": checkpointing,
                                               "group_by_length": True}}
 
 
@@ -125,6 +127,7 @@ def trl_side(args: argparse.Namespace, bf16: bool | None = None) -> dict[str, An
 
 
 SIDE_FUNCTIONS = {"tuneline": lambda a: tuneline_side(a, "fp32"), "tuneline-bf16": lambda a: tuneline_side(a, "bf16"),
+                  "tuneline-checkpointing": lambda a: tuneline_side(a, "fp32", checkpointing=True),
                   "trl": trl_side, "trl-fp32": lambda a: trl_side(a, bf16=False)}
 
 

@@ -134,17 +134,20 @@ def compare(script: Path, name: str, sides: list[str], options: list[str], args:
     """Wait for a quiet machine, run the sides back to back, write JSON, print a table."""
     quiet = wait_for_quiet(args.max_load, args.max_wait_s) if args.max_wait_s > 0 else {
         "waited_s": 0, "load_at_start": load_average(), "quiet": None}
-    results = {side: run_side(script, side, options) for side in sides}
     report = {"benchmark": name, "command": " ".join([Path(sys.executable).name, *sys.argv]),
               "settings": settings, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-              "load_average": {**quiet, "at_end": load_average()}, "sides": results}
-    report["ratios"] = {  # side over other side
-        f"{side} / {other}": {"throughput": results[side]["tokens_per_second"] / results[other]["tokens_per_second"],
-                              "peak_rss": results[side]["peak_rss_mib"] / results[other]["peak_rss_mib"]}
-        for side in sides for other in sides if side != other}
+              "load_average": quiet, "sides": {}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{args.output or name}.json"
-    out.write_text(json.dumps(report, indent=2))
+    for side in sides:  # written after each side, so a long baseline that is stopped leaves the others' figures
+        report["sides"][side] = run_side(script, side, options)
+        done = list(report["sides"])
+        report["load_average"]["at_end"] = load_average()
+        report["ratios"] = {  # side over other side
+            f"{a} / {b}": {"throughput": report["sides"][a]["tokens_per_second"] / report["sides"][b]["tokens_per_second"],
+                           "peak_rss": report["sides"][a]["peak_rss_mib"] / report["sides"][b]["peak_rss_mib"]}
+            for a in done for b in done if a != b}
+        out.write_text(json.dumps(report, indent=2))
     print_table(report, sides)
     print(f"\nwritten: {out.relative_to(ROOT)}")
     return report

@@ -99,7 +99,10 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise RuntimeError("no trainable parameters")
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    # fused: one kernel per parameter instead of ~10 small ops; with LoRA's hundreds of small
+    # tensors the per-op overhead dominated the step (18% of a CPU step in py-spy); same math.
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay,
+                                  fused=device.type in ("cpu", "cuda"))
     batches_per_epoch = len(batch_order(lengths, config.batch_size, ctx.seed, 0, config.group_by_length)) // world
     steps_per_epoch = max(1, batches_per_epoch // config.gradient_accumulation_steps)
     total_steps = config.max_steps or max(1, math.ceil(steps_per_epoch * config.epochs))
