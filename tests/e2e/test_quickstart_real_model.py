@@ -27,7 +27,7 @@ datasets:
   support: {{path: {quickstart_dir}/sft_train.jsonl, eval_path: {quickstart_dir}/sft_eval.jsonl}}
   prefs: {{path: {quickstart_dir}/preferences_train.jsonl, eval_path: {quickstart_dir}/preferences_eval.jsonl}}
 stages:
-  - {{type: sft, dataset: support, max_steps: 8, batch_size: 8, learning_rate: 3.0e-4, max_eval_examples: 12}}
+  - {{type: sft, dataset: support, max_steps: 15, batch_size: 8, learning_rate: 1.0e-3, max_eval_examples: 12}}
   - {{type: dpo, from: sft, dataset: prefs, max_steps: 3, batch_size: 4, learning_rate: 5.0e-5, max_eval_examples: 8}}
 """)
     return run_pipeline(pipeline, output_dir=str(folder / "runs"))
