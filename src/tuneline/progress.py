@@ -1,4 +1,4 @@
-"""Console output: progress bars and status lines (stderr), quiet when not a terminal."""
+"""Console output: progress bars and status lines (stderr), sparse when not a terminal."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ T = TypeVar("T")
 
 
 def bar(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "", unit: str = "it") -> tqdm:
+    terminal = sys.stderr.isatty()
+    # in a log file every redraw stays: update every 30 s there instead of every second
     return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False,
-                disable=None if sys.stderr.isatty() else False, mininterval=1.0)
+                disable=None if terminal else False, mininterval=1.0 if terminal else 30.0)
 
 
 @contextlib.contextmanager

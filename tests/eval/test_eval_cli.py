@@ -72,6 +72,8 @@ def test_eval_command_on_a_run_directory(run_copy, capsys):
     assert details["suites"] == ["loss"]
 
 
-def test_eval_command_with_an_unknown_target_exits_2(capsys):
+def test_eval_command_with_an_unknown_target_exits_2(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(["eval", "./no/such/folder", "--suite", "loss"]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # no output folder is left behind

@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-
-HERE = Path(__file__).parent
+from ppo_setup import HERE
 
 
 def _serve_helpers():
@@ -30,25 +28,6 @@ def prompt_file(tmp_path_factory) -> Path:
               "updates", "night mode", "the strap"]
     path = tmp_path_factory.mktemp("prompts") / "prompts.jsonl"
     path.write_text("".join(json.dumps({"prompt": f"Tell me about the Lumo's {topic}."}) + "\n" for topic in topics))
-    return path
-
-
-def write_ppo_pipeline(folder: Path, base: Path, prompts: Path, **stage) -> Path:
-    """A one-stage PPO pipeline on the tiny model, rewarded by reward_fns.py:mentions_lumo."""
-    config = {
-        "name": "ppo-test",
-        "seed": 3,
-        "model": str(base),
-        "adapter": {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0},
-        "datasets": {"prompts": {"path": str(prompts), "eval_fraction": 0.25}},
-        "stages": [{"name": "ppo", "type": "ppo", "dataset": "prompts",
-                    "reward_function": str(HERE / "reward_fns.py") + ":mentions_lumo",
-                    "max_steps": 2, "rollout_batch_size": 4, "minibatch_size": 2, "max_new_tokens": 8,
-                    "save_steps": 2, "sample_every": 1, **stage}],
-        "tracking": {"backend": "none"},
-    }
-    path = folder / "pipeline.yaml"
-    path.write_text(yaml.safe_dump(config))
     return path
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import write_ppo_pipeline
+from ppo_setup import write_ppo_pipeline
 
 
 def test_two_process_ppo_ends_with_identical_weights(tmp_path, tiny_base, prompt_file):

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from conftest import HERE
+from ppo_setup import HERE
 from tuneline.pipeline.runner import run_pipeline
 
 

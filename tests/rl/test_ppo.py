@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import HERE, write_ppo_pipeline
+from ppo_setup import HERE, write_ppo_pipeline
 from tuneline.pipeline.runner import run_pipeline
 from tuneline.rl.rewards import FunctionReward, RewardError
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from conftest import HERE
+from ppo_setup import HERE
 from tuneline.rl.rewards import FunctionReward, WeightedReward
 from tuneline.rl.rollout import response_mask_through_eos
 from tuneline.stages.ppo import prompt_order

@@ -9,9 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-API_KEY = "test-key-123"
-ADMIN_KEY = "admin-key-456"
-ADAPTERS = ["summarise", "qa", "code"]
+from tiny_models import ADAPTERS, ADMIN_KEY, API_KEY  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ADAPTERS
+from tiny_models import ADAPTERS
 
 MODELS = [*ADAPTERS, "base", "auto"]
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]

@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from conftest import ADMIN_KEY, API_KEY
+from tiny_models import ADMIN_KEY, API_KEY
 
 HI = [{"role": "user", "content": "hi"}]
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+API_KEY = "test-key-123"
+ADMIN_KEY = "admin-key-456"
+ADAPTERS = ["summarise", "qa", "code"]
+
 
 def write_tiny_base(folder: Path) -> Path:
     """A 2-layer llama with the SmolLM2 tokenizer (real chat template, eos = <|im_end|>)."""

@@ -6,6 +6,8 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from tuneline.errors import ModelError
+
 SUITE_CHOICES = ["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
 
 
@@ -135,6 +137,10 @@ def _eval(args: argparse.Namespace) -> int:
     target = Path(args.target)
     if (target / "manifest.json").exists():
         return _eval_run(args, target, suites)
+    for ref in (args.target, args.against):
+        if ref and not Path(ref).exists() and ref.startswith((".", "/", "~")):
+            raise ModelError(f"model folder {ref} does not exist",
+                             fix="pass a run directory, a stage's adapter/ or model/ folder, or builtin:NAME")
     name = target.name if target.exists() else args.target
     targets = [Target(name, args.target)]
     if args.against:

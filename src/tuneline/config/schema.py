@@ -7,7 +7,7 @@ derive from `StageConfig` or `TrainingStageConfig` here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -72,12 +72,21 @@ class TrainingStageConfig(StageConfig):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="bf16 autocast where the hardware multiplies bf16 fast; auto picks it on GPUs with bf16")
     gradient_checkpointing: bool = Field(False, description="trade ~40% speed for activation memory")
+    micro_batch_tokens: Annotated[int, Field(ge=16)] | Literal["auto", "off"] = Field(
+        "auto", description="split each batch into forward passes of at most this many padded tokens, with exact "
+        "gradient accumulation: bounds activation memory. auto: 512 on CPU (where small passes run as fast), "
+        "off on GPUs")
     group_by_length: bool = Field(True, description="batch examples of similar length together (less padding)")
     logging_steps: int = Field(5, ge=1, description="log every N optimizer steps")
     eval_steps: int | None = Field(None, ge=1, description="evaluate on held-out data every N steps (None: at the end only)")
     save_steps: int = Field(25, ge=1, description="write a resumable checkpoint every N optimizer steps")
     save_total_limit: int = Field(2, ge=1, description="checkpoints kept")
     max_eval_examples: int | None = Field(200, ge=1, description="cap on held-out examples used for metrics")
+
+    @field_validator("micro_batch_tokens", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        return "off" if value is False else value  # YAML reads a bare `off` as false
 
 
 class PipelineConfig(Strict):

@@ -2,8 +2,10 @@
 
 One thread owns the model. Between decoding steps it admits waiting requests (prefilled
 together, then joined to the running batch), and each step decodes one token for every
-running row at once, whatever adapter each row asked for: PEFT applies each row's LoRA
-weights to its own slice of the batch (`adapter_names=`, "__base__" for the bare base).
+running row at once, whatever adapter each row asked for: the adapters' LoRA weights are
+packed per layer (serve/packed_lora.py) so that a mixed batch costs two extra products
+per layer; models whose adapters cannot be packed (DoRA and other variants) use PEFT's
+per-adapter path (`adapter_names=`, "__base__" for the bare base).
 
 `mode="swap"` is the naive server this design is measured against: one request at a
 time, the active adapter switched before each (`set_adapter`).
@@ -21,6 +23,7 @@ from typing import Literal
 import torch
 
 from tuneline.serve.batch import RunningBatch, left_pad, positions_from_mask
+from tuneline.serve.packed_lora import PackedLoRA
 from tuneline.serve.sampling import IncrementalDecoder, choose_token, find_stop
 
 BASE = "__base__"
@@ -98,6 +101,8 @@ class TransformersEngine:
         self._batch = RunningBatch()
         self._stop = False
         self.eos_ids = self._eos_ids()
+        self.packed: PackedLoRA | None = None
+        self._repack()
         self.stats = {"completion_tokens": 0, "decode_steps": 0, "batched_rows": 0, "prefills": 0}
         self._thread = threading.Thread(target=self._loop, name="tuneline-decode", daemon=True)
         self._thread.start()
@@ -128,15 +133,27 @@ class TransformersEngine:
         from peft import PeftModel
 
         with self.model_lock:
+            if self.packed is not None:
+                self.packed.unpack()
             if hasattr(self.model, "peft_config"):
                 self.model.load_adapter(str(folder), adapter_name=name)
             else:
                 self.model = PeftModel.from_pretrained(self.model, str(folder), adapter_name=name)
             self.model.eval()
+            self._repack()
 
     def unload_adapter(self, name: str) -> None:
         with self.model_lock:
+            if self.packed is not None:
+                self.packed.unpack()
             self.model.delete_adapter(name)
+            self._repack()
+
+    def _repack(self) -> None:
+        """Pack the adapters for mixed batches (when every one is plain LoRA)."""
+        self.packed = None
+        if self.mode == "mixed" and hasattr(self.model, "peft_config") and PackedLoRA.supports(self.model):
+            self.packed = PackedLoRA(self.model)
 
     def shutdown(self) -> None:
         with self._wakeup:
@@ -184,6 +201,9 @@ class TransformersEngine:
         if not hasattr(model, "peft_config"):
             return model(**inputs)
         if self.mode == "mixed":
+            if self.packed is not None:
+                with self.packed.rows(adapters):
+                    return model(**inputs)
             return model(**inputs, adapter_names=adapters)
         # swap: one request at a time, the active adapter switched to it
         if adapters[0] == BASE:

@@ -26,6 +26,8 @@ class Config(TrainingStageConfig):
     sft_weight: float = Field(0.0, ge=0, description="add this times the NLL of the chosen answer (RPO-style)")
     learning_rate: float = Field(5e-5, gt=0, description="peak learning rate")
     batch_size: int = Field(4, ge=1, description="preference pairs per micro-batch")
+    disable_dropout: bool = Field(True, description="train without dropout (LoRA's included), so that the policy's "
+                                  "log-probs match the reference's at the start and do not jitter step to step")
 
 
 def _step_loss(config: Config, policy_chosen, policy_rejected, reference_chosen, reference_rejected,
@@ -55,10 +57,12 @@ def run(ctx, config: Config) -> dict:
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
     from tuneline.train.logprobs import sequence_logprobs
-    from tuneline.train.loop import train
+    from tuneline.train.loop import remove_dropout, train
 
     splits = ctx.dataset("preference")
     model, tokenizer = ctx.load_policy()
+    if config.disable_dropout:
+        remove_dropout(model)
     pairs = tokenize_records(splits.train, lambda p: tokenize_preference(tokenizer, p, config.max_length))
     pairs = [(c, r) for c, r in pairs if c.num_label_tokens and r.num_label_tokens]
     held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval

@@ -46,7 +46,8 @@ def run(ctx, config: Config) -> dict:
         return loss, {"tokens": int(batch["attention_mask"].sum())}
 
     result = train(model, config, ctx, [len(e.input_ids) for e in examples], step_fn, evaluate,
-                   full_finetune=ctx.pipeline.adapter.type == "full")
+                   full_finetune=ctx.pipeline.adapter.type == "full",
+                   weights=[e.num_label_tokens for e in examples])
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)

@@ -29,6 +29,26 @@ def batch_order(lengths: Sequence[int], batch_size: int, seed: int, epoch: int, 
     return batches
 
 
+def split_by_tokens(indices: Sequence[int], lengths: Sequence[int], budget: int | None) -> list[list[int]]:
+    """Cut one batch into chunks whose padded size (rows × longest row) stays within `budget`.
+
+    Longest first, so each chunk holds examples of similar length; an example longer than
+    the budget gets a chunk of its own. `budget=None` keeps the batch whole.
+    """
+    if budget is None:
+        return [list(indices)]
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for index in sorted(indices, key=lambda i: -lengths[i]):
+        if current and (len(current) + 1) * lengths[current[0]] > budget:
+            chunks.append(current)
+            current = []
+        current.append(index)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def pad_batch(sequences: list[list[int]], labels: list[list[int]] | None, pad_id: int):
     """Right-pad into tensors: input_ids, attention_mask and (optionally) labels."""
     import torch

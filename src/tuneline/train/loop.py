@@ -18,7 +18,7 @@ from typing import Any
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
-from tuneline.train.batching import batch_order
+from tuneline.train.batching import batch_order, split_by_tokens
 from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
 
@@ -88,13 +88,46 @@ def _average_gradients(params) -> None:
             p.grad /= world
 
 
+def remove_dropout(model) -> int:
+    """Replace every dropout module (LoRA's included) by the identity; returns how many.
+
+    Setting p=0 is not enough: a dropout module in training mode still copies its input.
+    """
+    import torch
+
+    replaced = 0
+    for module in list(model.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, torch.nn.Dropout):
+                setattr(module, name, torch.nn.Identity())
+                replaced += 1
+    return replaced
+
+
+def micro_batch_budget(setting: int | str, device_type: str) -> int | None:
+    """Padded tokens per forward pass: `auto` splits on CPUs (where a pass of a few hundred
+    tokens already keeps the cores busy), never on accelerators."""
+    if setting == "off" or (setting == "auto" and device_type != "cpu"):
+        return None
+    return 512 if setting == "auto" else int(setting)
+
+
 def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: StepFn,
-          evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False) -> LoopResult:
+          evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False,
+          weights: list[float] | None = None) -> LoopResult:
+    """Train `model` on examples of the given lengths.
+
+    `step_fn` returns the mean loss over the examples it was given; `weights` says what
+    that mean is over (SFT: each example's labelled tokens; default: 1 per example), so
+    a batch cut into several forward passes gets exactly the gradient of the whole batch.
+    """
     import torch
     from transformers import get_scheduler
 
     rank, world = _world()
     device = next(model.parameters()).device
+    budget = micro_batch_budget(config.micro_batch_tokens, device.type)
+    weights = weights if weights is not None else [1.0] * len(lengths)
     bf16 = use_bf16(config.precision, device.type)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
@@ -145,14 +178,18 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         while step < total_steps:
             step_metrics: dict[str, float] = {}
             for _ in range(config.gradient_accumulation_steps):
-                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
-                    loss, metrics = step_fn(model, micro_batch(micro_position))
-                (loss / config.gradient_accumulation_steps).backward()
+                indices = micro_batch(micro_position)
+                total_weight = sum(weights[i] for i in indices) or 1.0
+                for chunk in split_by_tokens(indices, lengths, budget):
+                    share = sum(weights[i] for i in chunk) / total_weight / config.gradient_accumulation_steps
+                    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                        loss, metrics = step_fn(model, chunk)
+                    (loss * share).backward()
+                    window_loss += loss.item() * share
+                    window_tokens += int(metrics.pop("tokens", 0))
+                    for key, value in metrics.items():
+                        step_metrics[key] = step_metrics.get(key, 0.0) + value * share
                 micro_position += 1
-                window_loss += loss.item() / config.gradient_accumulation_steps
-                window_tokens += int(metrics.pop("tokens", 0))
-                for key, value in metrics.items():
-                    step_metrics[key] = step_metrics.get(key, 0.0) + value / config.gradient_accumulation_steps
             if world > 1:
                 _average_gradients(params)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm).item()
