@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tuneline.config.schema import AdapterConfig
 from tuneline.errors import ModelError
-from tuneline.models.load import load_tokenizer, lora_config
+from tuneline.models.load import load_tokenizer, lora_config, new_head_expected
 from tuneline.models.registry import resolve_model_path
 from tuneline.train.batching import pad_batch
 
@@ -37,14 +37,15 @@ def load_classifier(reference: str, labels: Sequence[str], multi_label: bool = F
 
     path = resolve_model_path(reference)
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            path,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={label: i for i, label in enumerate(labels)},
-            problem_type="multi_label_classification" if multi_label else "single_label_classification",
-            ignore_mismatched_sizes=True,  # a folder that already has a head for other labels
-        )
+        with new_head_expected():
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path,
+                num_labels=len(labels),
+                id2label=dict(enumerate(labels)),
+                label2id={label: i for i, label in enumerate(labels)},
+                problem_type="multi_label_classification" if multi_label else "single_label_classification",
+                ignore_mismatched_sizes=True,  # a folder that already has a head for other labels
+            )
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load '{reference}' as a sequence classifier: {exc}",
                          fix="use an encoder folder (BERT family) with config.json, or builtin:minilm-l6") from None

@@ -7,6 +7,7 @@ accepts a run directory (its last trained stage), a stage folder, or either fold
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,20 @@ class Artifact:
     kind: str  # "adapter" or "model"
     path: Path
     base: str | None = None  # for adapters: the base model path/reference
+
+
+@contextlib.contextmanager
+def new_head_expected():
+    """Load a model whose task head is new on purpose, without transformers' load report
+    listing that head as missing (the only thing it would say)."""
+    from transformers.utils import logging as hf_logging
+
+    previous = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(previous)
 
 
 def _torch_dtype(name: str):

@@ -47,14 +47,15 @@ def load_reward_backbone(ctx, config: Config):
     from peft import PeftModel, get_peft_model
     from transformers import AutoModelForSequenceClassification
 
-    from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config
+    from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
 
     previous = ctx.previous_artifact() if config.model is None else None
     reference = config.model or ctx.pipeline.model.ref
     path = str(previous.path) if previous is not None and previous.kind == "model" else resolve_model_path(reference)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1,
-                                                               dtype=_torch_dtype(ctx.pipeline.model.dtype))
+    with new_head_expected():
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1,
+                                                                   dtype=_torch_dtype(ctx.pipeline.model.dtype))
     tokenizer = load_tokenizer(path)
     model.config.pad_token_id = tokenizer.pad_token_id
     if previous is not None and previous.kind == "adapter":
