@@ -195,7 +195,7 @@ def run_tuneline_stage(folder: Path, name: str, stage: dict[str, Any], datasets:
              "learning_rate": args.learning_rate, "lr_scheduler": "linear", "warmup_ratio": 0.0, "logging_steps": 1,
              "save_steps": 10_000, "max_eval_examples": args.eval_examples,
              "micro_batch_tokens": int(args.micro_batch_tokens) if args.micro_batch_tokens.isdigit()
-             else args.micro_batch_tokens, **stage}
+             else args.micro_batch_tokens, "group_by_length": {"on": True, "off": False}.get(args.group_by_length, "auto"), **stage}
     pipeline = {"name": f"bench-{name}", "seed": args.seed, "model": {"ref": MODEL, "dtype": "float32"},
                 "adapter": LORA, "tracking": {"backend": "none"}, "datasets": datasets, "stages": [stage]}
     path = folder / "pipeline.yaml"
@@ -233,20 +233,23 @@ def add_training_arguments(parser: argparse.ArgumentParser, examples: int, learn
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--micro-batch-tokens", default="auto",
                         help="tuneline's micro_batch_tokens (auto, off or a number of padded tokens per pass)")
+    parser.add_argument("--group-by-length", choices=["auto", "on", "off"], default="auto",
+                        help="tuneline's group_by_length (auto: its default; on: whole batches of similar length)")
     add_common_arguments(parser)
 
 
 def training_options(args: argparse.Namespace) -> list[str]:
     return ["--examples", str(args.examples), "--eval-examples", str(args.eval_examples), "--batch-size",
             str(args.batch_size), "--max-length", str(args.max_length), "--learning-rate", str(args.learning_rate),
-            "--seed", str(args.seed), "--micro-batch-tokens", str(args.micro_batch_tokens)]
+            "--seed", str(args.seed), "--micro-batch-tokens", str(args.micro_batch_tokens),
+            "--group-by-length", args.group_by_length]
 
 
 def training_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {"model": MODEL, "adapter": "LoRA r=16 alpha=32 dropout=0.05 all-linear", "examples": args.examples,
             "eval_examples": args.eval_examples, "batch_size": args.batch_size, "max_length": args.max_length,
             "learning_rate": args.learning_rate, "lr_scheduler": "linear, no warm-up", "epochs": 1, "seed": args.seed,
-            "tuneline_micro_batch_tokens": args.micro_batch_tokens,
+            "tuneline_micro_batch_tokens": args.micro_batch_tokens, "tuneline_group_by_length": args.group_by_length,
             "versions": versions()}
 
 

@@ -38,9 +38,9 @@ datasets:
   prefs: {{path: {data}/preferences_train.jsonl, eval_path: {data}/preferences_eval.jsonl}}
 stages:
   - {{type: sft, dataset: chats, max_steps: 3, batch_size: 6, learning_rate: 1.0e-3, max_eval_examples: 4,
-      micro_batch_tokens: {setting}}}
+      micro_batch_tokens: {setting}, group_by_length: true}}
   - {{type: dpo, from: sft, dataset: prefs, max_steps: 2, batch_size: 4, learning_rate: 1.0e-3, max_eval_examples: 4,
-      micro_batch_tokens: {setting}}}
+      micro_batch_tokens: {setting}, group_by_length: true}}
 """)
     return run_pipeline(pipeline, output_dir=str(folder / "runs"))
 

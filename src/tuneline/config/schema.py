@@ -74,9 +74,11 @@ class TrainingStageConfig(StageConfig):
     gradient_checkpointing: bool = Field(False, description="trade ~40% speed for activation memory")
     micro_batch_tokens: Annotated[int, Field(ge=16)] | Literal["auto", "off"] = Field(
         "auto", description="split each batch into forward passes of at most this many padded tokens, with exact "
-        "gradient accumulation: bounds activation memory. auto: 512 on CPU (where small passes run as fast), "
+        "gradient accumulation: bounds activation memory. auto: 128 on CPU (where small passes run as fast), "
         "off on GPUs")
-    group_by_length: bool = Field(True, description="batch examples of similar length together (less padding)")
+    group_by_length: bool | Literal["auto"] = Field(
+        "auto", description="batch examples of similar length together (less padding, but batches less random); "
+        "auto: only when batches are not split into passes (split passes are sorted by length already)")
     logging_steps: int = Field(5, ge=1, description="log every N optimizer steps")
     eval_steps: int | None = Field(None, ge=1, description="evaluate on held-out data every N steps (None: at the end only)")
     save_steps: int = Field(25, ge=1, description="write a resumable checkpoint every N optimizer steps")

@@ -216,7 +216,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
         learning_rate=config.learning_rate, head_learning_rate=config.head_learning_rate or 20 * config.learning_rate,
         epochs=config.epochs, max_steps=config.max_steps, batch_size=config.batch_size,
         lr_scheduler=config.lr_scheduler, warmup_ratio=config.warmup_ratio, weight_decay=config.weight_decay,
-        max_grad_norm=config.max_grad_norm, group_by_length=config.group_by_length,
+        max_grad_norm=config.max_grad_norm, group_by_length=config.group_by_length is not False,  # auto: on (whole batches)
         logging_steps=config.logging_steps, eval_steps=config.eval_steps,
         early_stopping_patience=config.early_stopping_patience,
         max_time_s=config.max_time_minutes * 60 if config.max_time_minutes else None, seed=ctx.seed,
