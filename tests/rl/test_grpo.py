@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-
 from ppo_setup import HERE
+
 from tuneline.pipeline.runner import run_pipeline
 
 

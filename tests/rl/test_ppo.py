@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-
 from ppo_setup import HERE, write_ppo_pipeline
+
 from tuneline.pipeline.runner import run_pipeline
 from tuneline.rl.rewards import FunctionReward, RewardError
 

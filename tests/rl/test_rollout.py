@@ -1,8 +1,8 @@
 """Completion masks, prompt order and reward sums on hand-made inputs."""
 
 import torch
-
 from ppo_setup import HERE
+
 from tuneline.rl.rewards import FunctionReward, WeightedReward
 from tuneline.rl.rollout import response_mask_through_eos
 from tuneline.stages.ppo import prompt_order

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tiny_models import ADAPTERS
 
 MODELS = [*ADAPTERS, "base", "auto"]

@@ -8,7 +8,6 @@ import sqlite3
 import httpx
 import openai
 import pytest
-
 from tiny_models import ADMIN_KEY, API_KEY
 
 HI = [{"role": "user", "content": "hi"}]

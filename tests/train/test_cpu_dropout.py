@@ -7,13 +7,13 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 
-from tuneline.train.loop import _cpu_dropout_class, use_cpu_dropout
+from tuneline.train.dropout import CpuDropout, use_cpu_dropout
 
 
 @pytest.mark.parametrize("p", [0.05, 0.1, 0.5])
 def test_keeps_one_minus_p_and_rescales_survivors(p):
     torch.manual_seed(0)
-    dropout = _cpu_dropout_class()(p).train()
+    dropout = CpuDropout(p).train()
     x = torch.full((400, 1001), 2.0)  # odd size: the mask is cut from whole 64-bit words
     y = dropout(x)
     kept = y != 0
@@ -26,7 +26,7 @@ def test_keeps_one_minus_p_and_rescales_survivors(p):
 
 def test_gradient_is_the_mask_and_eval_is_identity():
     torch.manual_seed(1)
-    dropout = _cpu_dropout_class()(0.2).train()
+    dropout = CpuDropout(0.2).train()
     x = torch.randn(64, 48, requires_grad=True)
     y = dropout(x)
     y.sum().backward()
@@ -46,5 +46,5 @@ def test_swap_reaches_lora_dropout_and_keeps_the_output(tiny_lm_dir):
     swapped = use_cpu_dropout(model)
     lora_dropouts = [m for n, m in model.named_modules() if "lora_dropout" in n and isinstance(m, torch.nn.Dropout)]
     assert swapped >= len(lora_dropouts) > 0
-    assert all(type(m) is _cpu_dropout_class() for m in lora_dropouts)
+    assert all(type(m) is CpuDropout for m in lora_dropouts)
     torch.testing.assert_close(model(input_ids=ids).logits, before)

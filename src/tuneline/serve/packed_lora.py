@@ -37,8 +37,8 @@ class PackedLoRA:
     @staticmethod
     def supports(model) -> bool:
         """True when every LoRA layer is a plain linear one (no DoRA or other variants)."""
-        from peft.tuners.lora import LoraLayer
         from peft.tuners.lora import Linear as LoraLinear
+        from peft.tuners.lora import LoraLayer
 
         layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
         return bool(layers) and all(isinstance(m, LoraLinear) and not m.lora_variant for m in layers)
@@ -56,7 +56,7 @@ class PackedLoRA:
                 continue
             a_blocks = [module.lora_A[name].weight.t() for name in names]  # in × r
             b_blocks = [module.lora_B[name].weight.t() * module.scaling[name] for name in names]  # r × out
-            signature = tuple((name, block.shape[1]) for name, block in zip(names, a_blocks))
+            signature = tuple((name, block.shape[1]) for name, block in zip(names, a_blocks, strict=True))
             packed = (module, signature, torch.cat(a_blocks, dim=1).contiguous(), torch.cat(b_blocks, dim=0).contiguous())
             self._layers.append(packed)
             self._hooks.append(module.base_layer.register_forward_hook(self._hook(packed)))

@@ -56,8 +56,9 @@ def run(ctx, config: Config) -> dict:
     from tuneline.progress import info
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
+    from tuneline.train.dropout import remove_dropout
     from tuneline.train.logprobs import sequence_logprobs
-    from tuneline.train.loop import remove_dropout, train
+    from tuneline.train.loop import train
 
     splits = ctx.dataset("preference")
     model, tokenizer = ctx.load_policy()

@@ -138,9 +138,9 @@ def run(ctx, config: Config) -> dict:
         raise DataError("the prompt dataset has no training prompts", where=f"stages.{ctx.stage.name}.dataset")
     reward = build_reward(ctx, config)
     model, tokenizer, reference = load_models(ctx, config)
-    for module in model.modules():  # dropout would make the PPO ratio ≠ 1 before any update
-        if isinstance(module, torch.nn.Dropout):
-            module.p = 0.0
+    from tuneline.train.dropout import remove_dropout
+
+    remove_dropout(model)  # dropout would make the PPO ratio ≠ 1 before any update
     if reference is not None:
         reference.to(accelerator.device)
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -9,7 +9,6 @@ world_size-th batch and gradients are averaged before each optimizer step.
 
 from __future__ import annotations
 
-import functools
 import math
 import signal
 import time
@@ -89,63 +88,6 @@ def _average_gradients(params) -> None:
             p.grad /= world
 
 
-def remove_dropout(model) -> int:
-    """Replace every dropout module (LoRA's included) by the identity; returns how many.
-
-    Setting p=0 is not enough: a dropout module in training mode still copies its input.
-    """
-    import torch
-
-    replaced = 0
-    for module in list(model.modules()):
-        for name, child in list(module.named_children()):
-            if isinstance(child, torch.nn.Dropout):
-                setattr(module, name, torch.nn.Identity())
-                replaced += 1
-    return replaced
-
-
-@functools.cache
-def _cpu_dropout_class():
-    import torch
-
-    class CpuDropout(torch.nn.Dropout):
-        """Dropout with a mask drawn 16 bits at a time from 64-bit random words.
-
-        The same distribution as `nn.Dropout` (keep probability 1 - p, rounded to 1/65536;
-        survivors scaled by 1/(1-p)) from four times fewer calls into the CPU generator:
-        drawing one float per element made LoRA's 210 dropouts 19% of a SmolLM2 SFT step
-        (torch.profiler: `aten::bernoulli_`).
-        """
-
-        def forward(self, x):
-            if not self.training or self.p == 0:
-                return x
-            count = x.numel()
-            # randint over the whole int64 range: each 16-bit quarter of a word is uniform
-            words = torch.randint(-2**63, 2**63 - 1, ((count + 3) // 4,), dtype=torch.int64, device=x.device)
-            keep = words.view(torch.int16)[:count].view(x.shape) >= int(-32768 + round(self.p * 65536))
-            return x * keep.to(x.dtype) * (1.0 / (1.0 - self.p))
-
-    return CpuDropout
-
-
-def use_cpu_dropout(model) -> int:
-    """Swap every active dropout module (LoRA's included) for `CpuDropout`; returns how many."""
-    import torch
-
-    cls = _cpu_dropout_class()
-    swapped = 0
-    for module in list(model.modules()):
-        for name, child in list(module.named_children()):
-            if type(child) is torch.nn.Dropout and child.p > 0:
-                replacement = cls(child.p)
-                replacement.train(child.training)
-                setattr(module, name, replacement)
-                swapped += 1
-    return swapped
-
-
 def micro_batch_budget(setting: int | str, device_type: str) -> int | None:
     """Padded tokens per forward pass: `auto` splits on CPUs (where a pass of a few hundred
     tokens already keeps the cores busy), never on accelerators."""
@@ -175,6 +117,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     weights = weights if weights is not None else [1.0] * len(lengths)
     bf16 = use_bf16(config.precision, device.type)
     if device.type == "cpu":
+        from tuneline.train.dropout import use_cpu_dropout
+
         use_cpu_dropout(model)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
