@@ -40,6 +40,16 @@ def test_ppo_stage_logs_every_step_and_saves_a_peft_adapter(tmp_path, tiny_base,
     assert not (stage / "checkpoints").exists()
 
 
+def test_kl_in_the_loss_is_logged_each_step_and_stays_small(tmp_path, tiny_base, prompt_file):
+    pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, kl_penalty="loss", kl_controller="fixed",
+                                  kl_coef=0.5, merged_rollouts=False)
+    run_dir = run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
+    steps = [json.loads(line) for line in (run_dir / "ppo" / "log.jsonl").read_text().splitlines()]
+    steps = [r for r in steps if STEP_KEYS <= r.keys()]
+    assert [r["step"] for r in steps] == [1, 2]
+    assert all(0.0 <= r["kl_loss"] < 1.0 for r in steps)  # exact KL per token, ≥ 0, and small after 2 steps
+
+
 def test_a_raising_reward_function_stops_the_stage_naming_function_and_batch(tmp_path, tiny_base, prompt_file):
     pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_eval_examples=None)
     text = pipeline.read_text().replace(":mentions_lumo", ":raises")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tuneline.rl.advantages import gae
-from tuneline.rl.kl import AdaptiveKLController, FixedKLController, kl_penalized_rewards, per_token_kl
+from tuneline.rl.kl import AdaptiveKLController, FixedKLController, exact_kl, kl_penalized_rewards, per_token_kl
 from tuneline.rl.losses import clipped_policy_loss, clipped_value_loss, entropy_from_logits
 from tuneline.rl.stats import RunningMoments, masked_mean, whiten
 
@@ -90,6 +90,18 @@ def test_adaptive_kl_controller_follows_ziegler_update():
     fixed = FixedKLController(0.05)
     fixed.update(100.0, 1000)
     assert fixed.value == 0.05
+
+
+def test_exact_kl_matches_hand_computation_and_pulls_toward_the_reference():
+    # p = (½, ½), q = (¼, ¾): KL = ½·ln 2 + ½·ln(2/3)
+    log_p = torch.log(torch.tensor([[0.5, 0.5]]))
+    log_q = torch.log(torch.tensor([[0.25, 0.75]]))
+    assert exact_kl(log_p, log_q).item() == pytest.approx(0.5 * math.log(2) + 0.5 * math.log(2 / 3), abs=1e-6)
+    assert exact_kl(log_q, log_q).item() == pytest.approx(0.0, abs=1e-7)
+    logits = torch.zeros(1, 2, requires_grad=True)
+    exact_kl(torch.log_softmax(logits, dim=-1), log_q).sum().backward()
+    # Descending the gradient raises the logit of the token the reference prefers.
+    assert logits.grad[0, 1] < 0 < logits.grad[0, 0]
 
 
 def test_entropy_of_uniform_logits_is_log_vocab():

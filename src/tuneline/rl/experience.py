@@ -10,7 +10,7 @@ import torch
 
 from tuneline.rl.advantages import gae
 from tuneline.rl.kl import kl_penalized_rewards, per_token_kl
-from tuneline.rl.rollout import RolloutBatch, response_logprobs, response_values
+from tuneline.rl.rollout import RolloutBatch, response_logits, response_logprobs, response_values
 from tuneline.rl.stats import whiten
 
 
@@ -24,9 +24,12 @@ class Experience:
     kl: torch.Tensor  # per-token log π − log π_ref
     advantages: torch.Tensor
     returns: torch.Tensor
+    # [B, R, V] log-softmax of the reference over the vocabulary, kept only for kl_penalty: loss
+    reference_log_probs: torch.Tensor | None = None
 
     def select(self, indices: torch.Tensor) -> Experience:
-        values = {f.name: getattr(self, f.name)[indices] for f in fields(self) if f.name != "batch"}
+        values = {f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[indices])
+                  for f in fields(self) if f.name != "batch"}
         return Experience(batch=self.batch.select(indices), **values)
 
     @property
@@ -54,10 +57,18 @@ def _inputs(batch: RolloutBatch, device) -> dict[str, torch.Tensor]:
 
 
 @torch.no_grad()
-def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference=None) -> torch.Tensor:
+def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference=None,
+                          full: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Reference log-probs of the response tokens; with `full`, also the whole [B, R, V] log-softmax."""
     inputs = _inputs(batch, next(policy.parameters()).device)
     with reference_context(policy, reference) as reference_model:
-        return response_logprobs(reference_model(**inputs).logits, batch, temperature).cpu()
+        logits = reference_model(**inputs).logits
+    if not full:
+        return response_logprobs(logits, batch, temperature).cpu()
+    log_probs = torch.log_softmax(response_logits(logits, batch, temperature), dim=-1)
+    del logits
+    taken = torch.gather(log_probs, 2, batch.response_ids.to(log_probs.device).unsqueeze(-1)).squeeze(-1)
+    return taken.cpu(), log_probs
 
 
 @torch.no_grad()
@@ -70,28 +81,34 @@ def policy_and_reference_logprobs(policy, batch: RolloutBatch, temperature: floa
 
 
 @torch.no_grad()
-def score_rollouts(model, batch: RolloutBatch, temperature: float, reference=None,
-                   autocast: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(policy log-probs, values, reference log-probs) of each response token.
-    `model` is the unwrapped PolicyWithValue."""
+def score_rollouts(model, batch: RolloutBatch, temperature: float, reference=None, autocast: bool = False,
+                   full_reference: bool = False) -> tuple[torch.Tensor, ...]:
+    """(policy log-probs, values, reference log-probs) of each response token, and with
+    `full_reference` the reference's [B, R, V] log-softmax as well. `model` is the unwrapped
+    PolicyWithValue."""
     device = next(model.parameters()).device
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
         logits, values = model(**_inputs(batch, device))
         logprobs = response_logprobs(logits, batch, temperature).cpu()
         del logits
-        reference_logprobs = reference_logprobs_of(model.policy, batch, temperature, reference)
-    return logprobs, response_values(values, batch).cpu(), reference_logprobs
+        reference = reference_logprobs_of(model.policy, batch, temperature, reference, full=full_reference)
+    if full_reference:
+        return logprobs, response_values(values, batch).cpu(), *reference
+    return logprobs, response_values(values, batch).cpu(), reference
 
 
 def build_experience(batch: RolloutBatch, scores: torch.Tensor, logprobs: torch.Tensor, values: torch.Tensor,
                      reference_logprobs: torch.Tensor, kl_coef: float, gamma: float, lam: float,
-                     whiten_advantages: bool) -> Experience:
+                     whiten_advantages: bool, reference_log_probs: torch.Tensor | None = None) -> Experience:
     """Per-token rewards (score on the last token, −β·KL on every token), GAE advantages and
-    returns; `scores` are the already shaped sequence rewards (penalties, normalisation)."""
+    returns; `scores` are the already shaped sequence rewards (penalties, normalisation).
+    With kl_penalty: loss, kl_coef is 0 here and `reference_log_probs` carries the reference's
+    distributions to the update's exact KL term."""
     mask = batch.response_mask.float()
     kl = per_token_kl(logprobs, reference_logprobs) * mask
     rewards = kl_penalized_rewards(scores, kl, mask, kl_coef)
     advantages, returns = gae(rewards, values, mask, gamma, lam)
     if whiten_advantages:
         advantages = whiten(advantages, mask)
-    return Experience(batch, mask, logprobs, reference_logprobs, values * mask, kl, advantages, returns)
+    return Experience(batch, mask, logprobs, reference_logprobs, values * mask, kl, advantages, returns,
+                      reference_log_probs)

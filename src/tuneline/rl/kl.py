@@ -11,6 +11,13 @@ def per_token_kl(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> to
     return logprobs - reference_logprobs
 
 
+def exact_kl(log_probs: torch.Tensor, reference_log_probs: torch.Tensor) -> torch.Tensor:
+    """KL(π(·|s_t) ‖ π_ref(·|s_t)) = Σ_a π(a|s_t)·(log π(a|s_t) − log π_ref(a|s_t)) at each position,
+    summed over the whole vocabulary (log-probs [..., V] → [...]): no sampling noise, and its
+    gradient pulls every token's probability back toward the reference, not only the sampled one."""
+    return (log_probs.exp() * (log_probs - reference_log_probs)).sum(dim=-1)
+
+
 def kl_penalized_rewards(scores: torch.Tensor, kl: torch.Tensor, mask: torch.Tensor,
                          kl_coef: float) -> torch.Tensor:
     """Per-token rewards of Ziegler et al. 2019 (arXiv 1909.08593), Eq. 2:

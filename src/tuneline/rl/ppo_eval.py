@@ -15,15 +15,16 @@ from tuneline.rl.rollout import generate_rollouts
 
 def evaluate_policy(policy, tokenizer, prompts: list[list[Message]], reward, reference, accelerator, seed: int,
                     max_new_tokens: int, temperature: float, top_p: float = 1.0,
-                    batch_size: int = 8) -> dict[str, float]:
+                    batch_size: int = 8, sampler=None) -> dict[str, float]:
     """Sample at the training temperature (so Σ_t log π/π_ref estimates the true KL), with a
-    fixed seed so before and after see comparable draws; sums are reduced across processes."""
+    fixed seed so before and after see comparable draws; sums are reduced across processes.
+    `sampler` (rl.merged) may supply a faster model with the policy's weights to sample from."""
     totals = torch.zeros(5, dtype=torch.float64)  # count, reward, reward², kl, length
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed + 7919 * (accelerator.process_index if accelerator is not None else 0))
         for start in range(0, len(prompts), batch_size):
             chunk = prompts[start:start + batch_size]
-            batch = generate_rollouts(policy, tokenizer, chunk, max_new_tokens, temperature, top_p)
+            batch = generate_rollouts(sampler.current() if sampler else policy, tokenizer, chunk, max_new_tokens, temperature, top_p)
             rewards = torch.tensor(check_rewards(reward(chunk, batch.texts), len(chunk),
                                                  getattr(reward, "name", "reward"), 0), dtype=torch.float64)
             logprobs, reference_logprobs = policy_and_reference_logprobs(policy, batch, temperature, reference)

@@ -6,13 +6,17 @@ from __future__ import annotations
 import torch
 
 from tuneline.rl.experience import Experience
+from tuneline.rl.kl import exact_kl
 from tuneline.rl.losses import clipped_policy_loss, clipped_value_loss, entropy_from_logits
 from tuneline.rl.rollout import response_logits, response_values
 from tuneline.rl.stats import masked_mean
 
 
-def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf16: bool = False) -> dict[str, float]:
-    """Runs config.ppo_epochs × ⌈B / minibatch_size⌉ optimizer steps; returns mean diagnostics."""
+def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf16: bool = False,
+               kl_coef: float = 0.0) -> dict[str, float]:
+    """Runs config.ppo_epochs × ⌈B / minibatch_size⌉ optimizer steps; returns mean diagnostics.
+    When the experience carries the reference's distributions (kl_penalty: loss), the loss adds
+    β·E_t[KL(π(·|s_t) ‖ π_ref(·|s_t))], the exact per-token KL, instead of the reward's −β·KL_t."""
     device = accelerator.device
     size = experience.mask.shape[0]
     totals: dict[str, float] = {}
@@ -37,6 +41,11 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                 response_values(values, batch), part.old_values.to(device), part.returns.to(device), mask,
                 config.value_clip_range)
             loss = policy.loss + config.value_loss_coef * value_loss
+            kl_loss = None
+            if part.reference_log_probs is not None:
+                kl_loss = masked_mean(exact_kl(torch.log_softmax(scaled, dim=-1),
+                                               part.reference_log_probs.to(device)), mask)
+                loss = loss + kl_coef * kl_loss
             accelerator.backward(loss)
             accelerator.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
             optimizer.step()
@@ -45,7 +54,9 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                 entropy = masked_mean(entropy_from_logits(scaled.detach()), mask)
             for key, value in (("policy_loss", policy.loss), ("value_loss", value_loss),
                                ("clip_fraction", policy.clip_fraction), ("approx_kl", policy.approx_kl),
-                               ("value_clip_fraction", value_clip_fraction), ("entropy", entropy)):
-                totals[key] = totals.get(key, 0.0) + float(value.detach())
+                               ("value_clip_fraction", value_clip_fraction), ("entropy", entropy),
+                               ("kl_loss", kl_loss)):
+                if value is not None:
+                    totals[key] = totals.get(key, 0.0) + float(value.detach())
             updates += 1
     return {key: value / updates for key, value in totals.items()}
