@@ -28,3 +28,20 @@ def test_weighted_reward_sums_its_sources():
     prompts = [[{"role": "user", "content": "hi"}]] * 2
     # mentions_lumo: 0.7 + 0.3 for the first, 0.3 for the second → 2·r − 1
     assert total(prompts, ["The Lumo.", "A light."]) == [1.0, -0.4]
+
+
+def test_scoring_only_the_response_positions_gives_the_same_log_probs(tiny_base):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tuneline.rl.rollout import generate_rollouts, model_inputs, response_logprobs
+
+    torch.manual_seed(0)
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_base), AutoTokenizer.from_pretrained(tiny_base)
+    prompts = [[{"role": "user", "content": "hi"}], [{"role": "user", "content": "a longer question here"}]]
+    batch = generate_rollouts(model, tokenizer, prompts, max_new_tokens=5)
+    inputs = model_inputs(model, batch, "cpu")
+    assert inputs.pop("logits_to_keep") == batch.response_ids.shape[1] + 1
+    with torch.no_grad():
+        full = response_logprobs(model(**inputs).logits, batch, 1.0)
+        trimmed = response_logprobs(model(**model_inputs(model, batch, "cpu")).logits, batch, 1.0)
+    torch.testing.assert_close(trimmed, full)

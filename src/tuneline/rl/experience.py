@@ -10,7 +10,7 @@ import torch
 
 from tuneline.rl.advantages import gae
 from tuneline.rl.kl import kl_penalized_rewards, per_token_kl
-from tuneline.rl.rollout import RolloutBatch, response_logits, response_logprobs, response_values
+from tuneline.rl.rollout import RolloutBatch, model_inputs, response_logits, response_logprobs, response_values
 from tuneline.rl.stats import whiten
 
 
@@ -51,18 +51,12 @@ def _adapter_disabled(policy):
         yield policy
 
 
-def _inputs(batch: RolloutBatch, device) -> dict[str, torch.Tensor]:
-    return {"input_ids": batch.input_ids.to(device), "attention_mask": batch.attention_mask.to(device),
-            "position_ids": batch.position_ids.to(device)}
-
-
 @torch.no_grad()
 def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference=None,
                           full: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Reference log-probs of the response tokens; with `full`, also the whole [B, R, V] log-softmax."""
-    inputs = _inputs(batch, next(policy.parameters()).device)
     with reference_context(policy, reference) as reference_model:
-        logits = reference_model(**inputs).logits
+        logits = reference_model(**model_inputs(reference_model, batch, next(policy.parameters()).device)).logits
     if not full:
         return response_logprobs(logits, batch, temperature).cpu()
     log_probs = torch.log_softmax(response_logits(logits, batch, temperature), dim=-1)
@@ -75,7 +69,7 @@ def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, refer
 def policy_and_reference_logprobs(policy, batch: RolloutBatch, temperature: float,
                                   reference=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probs of each response token under a causal LM policy and under its reference."""
-    logits = policy(**_inputs(batch, next(policy.parameters()).device)).logits
+    logits = policy(**model_inputs(policy, batch, next(policy.parameters()).device)).logits
     return response_logprobs(logits, batch, temperature).cpu(), reference_logprobs_of(policy, batch, temperature,
                                                                                       reference)
 
@@ -88,7 +82,7 @@ def score_rollouts(model, batch: RolloutBatch, temperature: float, reference=Non
     PolicyWithValue."""
     device = next(model.parameters()).device
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=autocast):
-        logits, values = model(**_inputs(batch, device))
+        logits, values = model(**model_inputs(model.policy, batch, device))
         logprobs = response_logprobs(logits, batch, temperature).cpu()
         del logits
         reference = reference_logprobs_of(model.policy, batch, temperature, reference, full=full_reference)

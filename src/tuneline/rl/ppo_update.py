@@ -8,7 +8,7 @@ import torch
 from tuneline.rl.experience import Experience
 from tuneline.rl.kl import exact_kl
 from tuneline.rl.losses import clipped_policy_loss, clipped_value_loss, entropy_from_logits
-from tuneline.rl.rollout import response_logits, response_values
+from tuneline.rl.rollout import model_inputs, response_logits, response_values
 from tuneline.rl.stats import masked_mean
 
 
@@ -22,18 +22,17 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
     totals: dict[str, float] = {}
     updates = 0
     model.train()
+    unwrapped = accelerator.unwrap_model(model)
     for _ in range(config.ppo_epochs):
         order = torch.randperm(size)
         for start in range(0, size, config.minibatch_size):
             part = experience.select(order[start:start + config.minibatch_size])
             batch = part.batch
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
-                logits, values = model(input_ids=batch.input_ids.to(device),
-                                       attention_mask=batch.attention_mask.to(device),
-                                       position_ids=batch.position_ids.to(device))
+                logits, values = model(**model_inputs(unwrapped.policy, batch, device))
             scaled = response_logits(logits, batch, config.temperature)
-            logprobs = torch.gather(torch.log_softmax(scaled, dim=-1), 2,
-                                    batch.response_ids.to(device).unsqueeze(-1)).squeeze(-1)
+            log_probs = torch.log_softmax(scaled, dim=-1)
+            logprobs = torch.gather(log_probs, 2, batch.response_ids.to(device).unsqueeze(-1)).squeeze(-1)
             mask = part.mask.to(device)
             policy = clipped_policy_loss(logprobs, part.old_logprobs.to(device), part.advantages.to(device), mask,
                                          config.clip_range)
@@ -43,8 +42,7 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
             loss = policy.loss + config.value_loss_coef * value_loss
             kl_loss = None
             if part.reference_log_probs is not None:
-                kl_loss = masked_mean(exact_kl(torch.log_softmax(scaled, dim=-1),
-                                               part.reference_log_probs.to(device)), mask)
+                kl_loss = masked_mean(exact_kl(log_probs, part.reference_log_probs.to(device)), mask)
                 loss = loss + kl_coef * kl_loss
             accelerator.backward(loss)
             accelerator.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)

@@ -1,4 +1,4 @@
-"""The reward options shared by the online stages (ppo, grpo, rloo), and the reward they build."""
+"""The reward and held-out options shared by the online stages (ppo, grpo, rloo), and the reward they build."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ class RewardSources(Strict):
                                                           "f(prompts, completions) -> list[float]")
     reward_model_weight: float = Field(1.0, description="weight of the reward model's score in the summed reward")
     reward_function_weight: float = Field(1.0, description="weight of the function's reward in the summed reward")
+
+
+class HeldOutEval(Strict):
+    max_eval_examples: int | None = Field(32, ge=1, description="held-out prompts scored before and after")
+    eval_samples_per_prompt: int = Field(
+        1, ge=1, description="completions sampled per held-out prompt: the mean reward's noise falls as 1/√n")
+
+
+def held_out_prompts(splits, config: HeldOutEval, rank: int = 0, world: int = 1) -> list:
+    """This process's share of the held-out prompts, each repeated eval_samples_per_prompt times."""
+    prompts = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+    return [p.messages for p in prompts for _ in range(config.eval_samples_per_prompt)][rank::world]
 
 
 def build_reward(ctx, config: RewardSources):

@@ -34,10 +34,12 @@ class PolicyWithValue(nn.Module):
         self.critic = critic
         self.value_head = ValueHead(hidden_size)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                logits_to_keep: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits of the last `logits_to_keep` positions (all when None); values at every position."""
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
-        output = self.policy(**inputs, output_hidden_states=self.critic is None)
+        extra = {} if logits_to_keep is None else {"logits_to_keep": logits_to_keep}
+        output = self.policy(**inputs, **extra, output_hidden_states=self.critic is None)
         if self.critic is None:
             hidden = output.hidden_states[-1]
         else:

@@ -9,12 +9,12 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tuneline.config.schema import StageConfig
-from tuneline.rl.sources import RewardSources
+from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
 
 
-class OnlineConfig(RewardSources, StageConfig):
+class OnlineConfig(RewardSources, HeldOutEval, StageConfig):
     """Options shared by the TRL-backed online stages."""
 
     max_steps: int = Field(20, ge=1, description="optimizer steps")
@@ -29,7 +29,6 @@ class OnlineConfig(RewardSources, StageConfig):
     epsilon: float = Field(0.2, gt=0, description="clip range of the policy ratio")
     logging_steps: int = Field(1, ge=1, description="log every N steps")
     save_steps: int = Field(10, ge=1, description="checkpoint every N steps")
-    max_eval_examples: int | None = Field(32, ge=1, description="held-out prompts scored before and after")
 
 
 class Config(OnlineConfig):
@@ -68,7 +67,7 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
 
     from tuneline.progress import info
     from tuneline.rl.ppo_eval import evaluate_policy
-    from tuneline.rl.sources import build_reward
+    from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.stages.common import finish_training, save_artifact
 
     if method == "grpo":
@@ -81,8 +80,7 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     splits = ctx.dataset("prompt")
     reward = build_reward(ctx, config)
     policy, tokenizer = ctx.load_policy(trainable=True)
-    held_out = [p.messages for p in (splits.eval[: config.max_eval_examples] if config.max_eval_examples
-                                     else splits.eval)]
+    held_out = held_out_prompts(splits, config)
 
     def evaluate() -> dict[str, float]:
         return evaluate_policy(policy, tokenizer, held_out, reward, None, None, ctx.seed, config.max_new_tokens,

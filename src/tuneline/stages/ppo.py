@@ -16,12 +16,12 @@ from typing import Literal
 from pydantic import Field
 
 from tuneline.config.schema import StageConfig
-from tuneline.rl.sources import RewardSources
+from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
 
 
-class Config(RewardSources, StageConfig):
+class Config(RewardSources, HeldOutEval, StageConfig):
     type: Literal["ppo"] = "ppo"
     max_steps: int = Field(20, ge=1, description="PPO steps; each samples one rollout batch and updates on it")
     rollout_batch_size: int = Field(8, ge=1, description="prompts sampled per step, per process")
@@ -59,7 +59,6 @@ class Config(RewardSources, StageConfig):
     sample_every: int = Field(5, ge=1, description="log a few sample completions every N steps")
     save_steps: int = Field(5, ge=1, description="write a resumable checkpoint every N steps")
     save_total_limit: int = Field(2, ge=1, description="checkpoints kept")
-    max_eval_examples: int | None = Field(32, ge=1, description="held-out prompts scored before and after")
 
 
 def load_models(ctx, config: Config):
@@ -129,7 +128,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.rl.ppo_update import ppo_update
     from tuneline.rl.rewards import check_rewards
     from tuneline.rl.rollout import generate_rollouts
-    from tuneline.rl.sources import build_reward
+    from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.rl.stats import RunningMoments
     from tuneline.stages.common import finish_training, save_artifact
     from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -176,8 +175,7 @@ def run(ctx, config: Config) -> dict:
         info(f"resumed PPO from {checkpoint.name} (step {step}/{config.max_steps})")
     torch.manual_seed(ctx.seed * 1000 + rank + step)  # each process samples its own completions
 
-    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
-    held_out = [p.messages for p in held_out][rank::world]
+    held_out = held_out_prompts(splits, config, rank, world)
 
     def evaluate() -> dict[str, float]:
         return evaluate_policy(unwrapped.policy, tokenizer, held_out, reward, reference, accelerator, ctx.seed,
@@ -201,6 +199,7 @@ def run(ctx, config: Config) -> dict:
             with torch.autocast(device_type=accelerator.device.type, dtype=torch.bfloat16, enabled=bf16):
                 batch = generate_rollouts(sampler.current(), tokenizer, prompts, config.max_new_tokens,
                                           config.temperature, config.top_p)
+            rollout_seconds = time.perf_counter() - step_start
             raw_scores = torch.tensor(check_rewards(reward(prompts, batch.texts), len(prompts),
                                                     getattr(reward, "name", "reward"), step + 1))
             scores = raw_scores - config.missing_eos_penalty * (~batch.finished).float()
@@ -212,6 +211,7 @@ def run(ctx, config: Config) -> dict:
             experience = build_experience(batch, scores.float(), logprobs, values, reference_logprobs,
                                           0.0 if kl_in_loss else kl_controller.value, config.gamma, config.lam,
                                           config.whiten_advantages, *reference_log_probs)
+            update_start = time.perf_counter()
             update = ppo_update(model, optimizer, accelerator, experience, config, bf16,
                                 kl_coef=kl_controller.value if kl_in_loss else 0.0)
             mean_kl = accelerator.reduce(experience.sequence_kl.mean().to(accelerator.device), "mean").item()
@@ -225,7 +225,8 @@ def run(ctx, config: Config) -> dict:
             record = {"step": step, "reward_mean": gathered.mean().item(), "reward_std": gathered.std().item(),
                       "kl": mean_kl, "kl_coef": kl_used, "completion_length": lengths.mean().item(),
                       "finished_fraction": batch.finished.float().mean().item(), **update,
-                      "seconds": time.perf_counter() - step_start}
+                      "seconds": time.perf_counter() - step_start, "seconds_rollout": rollout_seconds,
+                      "seconds_update": time.perf_counter() - update_start}
             history.append(record)
             if rank == 0 and (step % config.logging_steps == 0 or step == config.max_steps):
                 log.write(**record)
