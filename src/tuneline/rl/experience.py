@@ -10,7 +10,14 @@ import torch
 
 from tuneline.rl.advantages import gae
 from tuneline.rl.kl import kl_penalized_rewards, per_token_kl
-from tuneline.rl.rollout import RolloutBatch, model_inputs, response_logits, response_logprobs, response_values
+from tuneline.rl.rollout import (
+    RolloutBatch,
+    model_inputs,
+    response_logits,
+    response_logprobs,
+    response_values,
+    taken_logprobs,
+)
 from tuneline.rl.stats import whiten
 
 
@@ -61,8 +68,7 @@ def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, refer
         return response_logprobs(logits, batch, temperature).cpu()
     log_probs = torch.log_softmax(response_logits(logits, batch, temperature), dim=-1)
     del logits
-    taken = torch.gather(log_probs, 2, batch.response_ids.to(log_probs.device).unsqueeze(-1)).squeeze(-1)
-    return taken.cpu(), log_probs
+    return taken_logprobs(log_probs, batch).cpu(), log_probs
 
 
 @torch.no_grad()

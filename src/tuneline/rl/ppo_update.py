@@ -8,7 +8,7 @@ import torch
 from tuneline.rl.experience import Experience
 from tuneline.rl.kl import exact_kl
 from tuneline.rl.losses import clipped_policy_loss, clipped_value_loss, entropy_from_logits
-from tuneline.rl.rollout import model_inputs, response_logits, response_values
+from tuneline.rl.rollout import model_inputs, response_logits, response_values, taken_logprobs
 from tuneline.rl.stats import masked_mean
 
 
@@ -32,7 +32,7 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                 logits, values = model(**model_inputs(unwrapped.policy, batch, device))
             scaled = response_logits(logits, batch, config.temperature)
             log_probs = torch.log_softmax(scaled, dim=-1)
-            logprobs = torch.gather(log_probs, 2, batch.response_ids.to(device).unsqueeze(-1)).squeeze(-1)
+            logprobs = taken_logprobs(log_probs, batch)
             mask = part.mask.to(device)
             policy = clipped_policy_loss(logprobs, part.old_logprobs.to(device), part.advantages.to(device), mask,
                                          config.clip_range)

@@ -84,8 +84,12 @@ def generate_rollouts(policy, tokenizer, prompts: list[list[Message]], max_new_t
 
 def response_logprobs(logits: torch.Tensor, batch: RolloutBatch, temperature: float) -> torch.Tensor:
     """log π(y_t | x, y_<t) of each response token, under the sampling temperature."""
-    log_probs = torch.log_softmax(response_logits(logits, batch, temperature), dim=-1)
-    return torch.gather(log_probs, 2, batch.response_ids.to(logits.device).unsqueeze(-1)).squeeze(-1)
+    return taken_logprobs(torch.log_softmax(response_logits(logits, batch, temperature), dim=-1), batch)
+
+
+def taken_logprobs(log_probs: torch.Tensor, batch: RolloutBatch) -> torch.Tensor:
+    """[B, R, V] log-probs over the vocabulary → [B, R] log-probs of the response's tokens."""
+    return torch.gather(log_probs, 2, batch.response_ids.to(log_probs.device).unsqueeze(-1)).squeeze(-1)
 
 
 def response_values(values: torch.Tensor, batch: RolloutBatch) -> torch.Tensor:
