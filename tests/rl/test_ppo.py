@@ -96,3 +96,25 @@ def test_a_killed_ppo_stage_resumes_from_its_checkpoint(tmp_path, tiny_base, pro
     assert resumed_steps[-4:] == [3, 4, 5, 6]  # continued after step 2, not from 0
     metrics = json.loads((run_dir / "ppo" / "metrics.json").read_text())
     assert metrics["steps"] == 6 and "eval_reward_mean_before" in metrics  # the before-figure survives the kill
+
+
+
+def test_a_kl_limit_ends_the_update_and_keeps_the_policy_near_the_reference(tmp_path, tiny_base, prompt_file):
+    """Without a KL penalty and at a large learning rate the policy walks away from the reference;
+    with a kl_limit, the first minibatch found past it steps back and ends that step's epochs."""
+    def run(folder, **limit):
+        folder.mkdir()
+        pipeline = write_ppo_pipeline(folder, tiny_base, prompt_file, max_steps=3, ppo_epochs=2, learning_rate=3e-2,
+                                      kl_penalty="loss", kl_controller="fixed", kl_coef=0.0, merged_rollouts=False,
+                                      **limit)
+        run_dir = run_pipeline(pipeline, output_dir=str(folder / "runs"))
+        steps = [json.loads(line) for line in (run_dir / "ppo" / "log.jsonl").read_text().splitlines()]
+        return [r for r in steps if STEP_KEYS <= r.keys()]
+
+    free = run(tmp_path / "free")
+    bounded = run(tmp_path / "bounded", kl_limit=1e-3)
+    assert "updates" not in free[0]
+    # Step 1: the first minibatch meets the reference itself (KL 0: LoRA starts as the identity) and
+    # takes its step; the next one is past the limit. Later steps start past it.
+    assert [(r["updates"], r["kl_limit_hit"]) for r in bounded] == [(2.0, 1.0), (1.0, 1.0), (1.0, 1.0)]
+    assert bounded[-1]["update_kl"] < free[-1]["update_kl"] / 2

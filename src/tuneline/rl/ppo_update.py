@@ -16,14 +16,24 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                kl_coef: float = 0.0) -> dict[str, float]:
     """Runs config.ppo_epochs × ⌈B / minibatch_size⌉ optimizer steps; returns mean diagnostics.
     When the experience carries the reference's distributions (kl_penalty: loss), the loss adds
-    β·E_t[KL(π(·|s_t) ‖ π_ref(·|s_t))], the exact per-token KL, instead of the reward's −β·KL_t."""
+    β·E_t[KL(π(·|s_t) ‖ π_ref(·|s_t))], the exact per-token KL, instead of the reward's −β·KL_t.
+
+    With config.kl_limit, each minibatch first measures the current policy's KL to the reference
+    per completion (mean over processes, so that all of them stop together); past the limit, that
+    minibatch's step only pulls the policy back toward the reference and the update ends there:
+    a hard bound beside β's soft one, like the early stop on the KL to the old policy in
+    Schulman et al.'s baselines, but measured against the reference."""
     device = accelerator.device
     size = experience.mask.shape[0]
     totals: dict[str, float] = {}
     updates = 0
+    stopped = False
+    kl_limit = config.kl_limit
     model.train()
     unwrapped = accelerator.unwrap_model(model)
     for _ in range(config.ppo_epochs):
+        if stopped:
+            break
         order = torch.randperm(size)
         for start in range(0, size, config.minibatch_size):
             part = experience.select(order[start:start + config.minibatch_size])
@@ -40,10 +50,21 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                 response_values(values, batch), part.old_values.to(device), part.returns.to(device), mask,
                 config.value_clip_range)
             loss = policy.loss + config.value_loss_coef * value_loss
-            kl_loss = None
+            kl_loss = token_kl = pull_back = None
             if part.reference_log_probs is not None:
-                kl_loss = masked_mean(exact_kl(log_probs, part.reference_log_probs.to(device)), mask)
+                token_kl = exact_kl(log_probs, part.reference_log_probs.to(device))
+                kl_loss = pull_back = masked_mean(token_kl, mask)
                 loss = loss + kl_coef * kl_loss
+            elif kl_limit is not None:  # sampled tokens only: k1 to measure, k2 = ½(log π − log π_ref)² to pull back
+                token_kl = logprobs - part.reference_logprobs.to(device)
+                pull_back = masked_mean(0.5 * token_kl.square(), mask)
+            if token_kl is not None:  # KL(π‖π_ref) per completion, of the policy as it is before this minibatch
+                sequence_kl = (token_kl.detach() * mask).sum(dim=1).mean()
+                if kl_limit is not None and accelerator.num_processes > 1:
+                    sequence_kl = accelerator.reduce(sequence_kl, "mean")
+                totals["update_kl"] = totals.get("update_kl", 0.0) + float(sequence_kl)
+                if kl_limit is not None and float(sequence_kl) > kl_limit:
+                    loss, stopped = pull_back, True
             accelerator.backward(loss)
             accelerator.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
             optimizer.step()
@@ -57,4 +78,9 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                 if value is not None:
                     totals[key] = totals.get(key, 0.0) + float(value.detach())
             updates += 1
-    return {key: value / updates for key, value in totals.items()}
+            if stopped:
+                break
+    diagnostics = {key: value / updates for key, value in totals.items()}
+    if kl_limit is not None:
+        diagnostics.update(updates=float(updates), kl_limit_hit=float(stopped))
+    return diagnostics

@@ -47,6 +47,9 @@ class Config(RewardSources, HeldOutEval, StageConfig):
     kl_coef: float = Field(0.05, ge=0, description="initial β of the per-token KL penalty")
     kl_target: float = Field(4.0, gt=0, description="adaptive controller: target KL per completion (nats)")
     kl_horizon: int = Field(10000, ge=1, description="adaptive controller: completions over which β moves by ~e^0.2")
+    kl_limit: float | None = Field(
+        None, gt=0, description="hard bound (nats per completion): a minibatch whose KL to the reference is past it "
+                                "takes one step back toward the reference and ends the step's PPO epochs")
     whiten_advantages: bool = Field(True, description="normalise advantages to mean 0, std 1 per batch")
     normalize_rewards: bool = Field(True, description="scale scores by a running mean and std")
     missing_eos_penalty: float = Field(1.0, ge=0, description="subtracted from the score of a completion without EOS")
@@ -233,7 +236,9 @@ def run(ctx, config: Config) -> dict:
                 info(f"step {step}/{config.max_steps}: reward {record['reward_mean']:.3f}±{record['reward_std']:.3f} "
                      f"KL {mean_kl:.3f} (β {kl_used:.4f}) entropy {update['entropy']:.2f} "
                      f"len {record['completion_length']:.0f} clip {update['clip_fraction']:.2f} "
-                     f"value loss {update['value_loss']:.4f} ({record['seconds']:.0f}s)")
+                     f"value loss {update['value_loss']:.4f} ({record['seconds']:.0f}s)"
+                     + (f" [KL limit: stopped after {update['updates']:.0f} minibatches]"
+                        if update.get("kl_limit_hit") else ""))
             if rank == 0 and (step % config.sample_every == 0 or step == 1):
                 log_samples(log, step, prompts, batch.texts, raw_scores.tolist())
             if (step % config.save_steps == 0 or stop.requested) and step < config.max_steps:
@@ -251,7 +256,7 @@ def run(ctx, config: Config) -> dict:
     after = evaluate() if held_out else {}
     accelerator.wait_for_everyone()
     metrics = {"steps": step, "train_runtime_s": round(runtime, 1), "kl_coef_final": kl_controller.value,
-               "kl_target": config.kl_target, "processes": world,
+               "kl_target": config.kl_target, "kl_limit": config.kl_limit, "processes": world,
                "trainable_sha256": trainable_digest(unwrapped), "initial_trainable_sha256": initial_digest,
                **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
     if history:
