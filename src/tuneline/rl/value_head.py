@@ -2,9 +2,11 @@
 checkpoints both together.
 
 The value head is a linear map from the last hidden state to a scalar. It sits on the
-policy's own backbone (`critic=None`: one forward gives logits and values), or on a
-separate critic backbone (a second copy of the base with its own adapter), which keeps
-value-learning gradients out of the policy at twice the compute.
+policy's own backbone (`critic=None`: one forward gives logits and values), on the policy's
+hidden states detached from it (`detach_features`: a linear value function of the policy's
+features, whose loss never moves the policy), or on a separate critic backbone (a second copy
+of the base with its own adapter), which keeps value-learning gradients out of the policy at
+twice the compute.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ class ValueHead(nn.Module):
 class PolicyWithValue(nn.Module):
     """forward → (logits, values) over every position of the sequence."""
 
-    def __init__(self, policy: nn.Module, hidden_size: int, critic: nn.Module | None = None):
+    def __init__(self, policy: nn.Module, hidden_size: int, critic: nn.Module | None = None,
+                 detach_features: bool = False):
         super().__init__()
         self.policy = policy
         self.critic = critic
+        self.detach_features = detach_features
         self.value_head = ValueHead(hidden_size)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
@@ -42,6 +46,8 @@ class PolicyWithValue(nn.Module):
         output = self.policy(**inputs, **extra, output_hidden_states=self.critic is None)
         if self.critic is None:
             hidden = output.hidden_states[-1]
+            if self.detach_features:
+                hidden = hidden.detach()
         else:
             hidden = self.critic(**inputs).last_hidden_state
         return output.logits, self.value_head(hidden)

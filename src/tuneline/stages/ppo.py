@@ -38,8 +38,10 @@ class Config(RewardSources, HeldOutEval, StageConfig):
     clip_range: float = Field(0.2, gt=0, description="ε of the clipped policy ratio")
     value_clip_range: float = Field(0.2, gt=0, description="how far a value prediction may move per update")
     value_loss_coef: float = Field(0.1, ge=0, description="weight of the value loss beside the policy loss")
-    value_model: Literal["shared", "separate"] = Field(
-        "shared", description="value head on the policy's backbone, or on a separate critic copy of the base")
+    value_model: Literal["shared", "head", "separate"] = Field(
+        "shared", description="shared: value head on the policy's backbone, trained through it; head: on the "
+                              "policy's hidden states, detached (value learning never moves the policy, no extra "
+                              "compute); separate: on a critic copy of the base with its own adapter")
     kl_penalty: Literal["reward", "loss"] = Field(
         "reward", description="reward: −β·(log π − log π_ref) on each sampled token's reward (Ziegler et al.); "
                               "loss: β·exact KL(π‖π_ref) over the vocabulary at each token, added to the loss")
@@ -85,7 +87,8 @@ def load_models(ctx, config: Config):
         critic = get_peft_model(critic, lora_config(ctx.pipeline.adapter, task_type="FEATURE_EXTRACTION"))
     hidden_size = policy.config.hidden_size if not hasattr(policy, "get_base_model") else \
         policy.get_base_model().config.hidden_size
-    return PolicyWithValue(policy, hidden_size, critic), tokenizer, reference
+    return (PolicyWithValue(policy, hidden_size, critic, detach_features=config.value_model == "head"), tokenizer,
+            reference)
 
 
 def trainable_digest(model) -> str:
