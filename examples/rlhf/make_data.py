@@ -39,6 +39,7 @@ OPENERS = ["", "Quick question: ", "I just bought a Lumo bike light. ", "About t
 RAMBLE = (" Bike lights in general vary a lot, and there are many factors such as the weather, the temperature, "
           "how old your battery is and which mode you choose, so it is always worth reading the manual carefully "
           "and checking with your local bike shop before a long ride at night.")
+SYSTEM = "You are the customer support assistant for the Lumo, a bike light. Answer the customer's question."
 VAGUE = ["It depends on how you use it.", "That varies; check the manual.", "Most bike lights can do that.",
          "I am not sure, you could ask the shop."]
 
@@ -74,6 +75,12 @@ def prompts(rng: random.Random) -> list[dict]:
     return [{"prompt": opener + question} for question in questions for opener in OPENERS]
 
 
+def with_system(rows: list[dict]) -> list[dict]:
+    """The same prompts as a deployed assistant sees them: a system line names the product it supports."""
+    return [{"prompt": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": row["prompt"]}]}
+            for row in rows]
+
+
 def write(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
@@ -86,6 +93,10 @@ def main() -> None:
     all_prompts = prompts(rng)
     write(HERE / "data" / "prompts.jsonl", all_prompts[:120])
     write(HERE / "data" / "prompts_heldout.jsonl", all_prompts[120:])
+    # benchmarks/rlhf's PPO/GRPO measurement uses these: without the system line, two prompts in
+    # three never name the product, and a policy cannot learn to name what it never saw named.
+    write(HERE / "data" / "prompts_support.jsonl", with_system(all_prompts[:120]))
+    write(HERE / "data" / "prompts_support_heldout.jsonl", with_system(all_prompts[120:]))
     print(f"wrote {HERE / 'data'}: {len(all_prompts[:120])} train prompts, {len(all_prompts[120:])} held-out")
 
 
