@@ -20,7 +20,8 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
 
     With config.kl_limit, each minibatch first measures the current policy's KL to the reference
     per completion (mean over processes, so that all of them stop together); past the limit, that
-    minibatch's step only pulls the policy back toward the reference and the update ends there:
+    minibatch's step drops the policy loss, pulling the policy back toward the reference (the
+    value loss stays), and the update ends there:
     a hard bound beside β's soft one, like the early stop on the KL to the old policy in
     Schulman et al.'s baselines, but measured against the reference."""
     device = accelerator.device
@@ -64,7 +65,9 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
                     sequence_kl = accelerator.reduce(sequence_kl, "mean")
                 totals["update_kl"] = totals.get("update_kl", 0.0) + float(sequence_kl)
                 if kl_limit is not None and float(sequence_kl) > kl_limit:
-                    loss, stopped = pull_back, True
+                    # the value loss stays: value learning is not what moved the policy, and under
+                    # DDP every parameter must take part in each backward
+                    loss, stopped = pull_back + config.value_loss_coef * value_loss, True
             accelerator.backward(loss)
             accelerator.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
             optimizer.step()
