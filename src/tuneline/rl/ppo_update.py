@@ -19,11 +19,11 @@ def ppo_update(model, optimizer, accelerator, experience: Experience, config, bf
     β·E_t[KL(π(·|s_t) ‖ π_ref(·|s_t))], the exact per-token KL, instead of the reward's −β·KL_t.
 
     With config.kl_limit, each minibatch first measures the current policy's KL to the reference
-    per completion (mean over processes, so that all of them stop together); past the limit, that
+    per completion (mean over processes, so that all of them stop together). Past the limit, that
     minibatch's step drops the policy loss, pulling the policy back toward the reference (the
-    value loss stays), and the update ends there:
-    a hard bound beside β's soft one, like the early stop on the KL to the old policy in
-    Schulman et al.'s baselines, but measured against the reference."""
+    value loss stays), and the update ends there: a hard bound beside β's soft one, like the
+    early stop on the KL to the old policy in Schulman et al.'s baselines, but measured against
+    the reference."""
     device = accelerator.device
     size = experience.mask.shape[0]
     totals: dict[str, float] = {}
