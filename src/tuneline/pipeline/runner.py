@@ -51,7 +51,7 @@ def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[P
 
 
 def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | None = None,
-                 output_dir: str | None = None, only_validate: bool = False) -> Path:
+                 output_dir: str | None = None) -> Path:
     """Run (or resume) a pipeline; returns the run directory."""
     if resume is not None:
         run_dir = Path(resume)
@@ -95,11 +95,25 @@ def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | 
             if tracker is not None:
                 tracker.log_stage(stage.name, metrics, context.stage_dir)
     finally:
+        _finish(run_dir, config)
         if tracker is not None:
             tracker.close()
-    final = mf.read_manifest(run_dir)
-    final["status"] = "done" if all(s["status"] == "done" for s in final["stages"]) else final["status"]
-    final["finished"] = mf.now()
-    mf.write_manifest(run_dir, final)
     info(f"run finished: {run_dir}")
     return run_dir
+
+
+def _finish(run_dir: Path, config: PipelineConfig) -> None:
+    """Record the run's final status, then write the reports again so they show it."""
+    from tuneline.eval.report import write_run_report
+
+    final = mf.read_manifest(run_dir)
+    states = [s["status"] for s in final["stages"]]
+    if all(state == "done" for state in states):
+        final["status"] = "done"
+    elif "interrupted" in states or "failed" in states:
+        final["status"] = "interrupted" if "interrupted" in states else "failed"
+    final["finished"] = mf.now()
+    mf.write_manifest(run_dir, final)
+    for stage in config.stages:  # an eval stage's report was written while the run was still going
+        if stage.type == "eval" and (run_dir / stage.name / "report.html").exists():
+            write_run_report(run_dir, run_dir / stage.name / "report.html")

@@ -21,6 +21,7 @@ STAGE_MODULES: dict[str, str] = {
     "ppo": "tuneline.stages.ppo",
     "grpo": "tuneline.stages.grpo",
     "rloo": "tuneline.stages.rloo",
+    "kto": "tuneline.stages.kto",
 }
 
 

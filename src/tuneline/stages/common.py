@@ -16,7 +16,10 @@ def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
     staging = stage_dir / f".{kind}.tmp"
     if staging.exists():
         shutil.rmtree(staging)
-    model.save_pretrained(staging, safe_serialization=True)
+    if kind == "adapter":  # the trained adapter only, never the frozen reference copy beside it
+        model.save_pretrained(staging, safe_serialization=True, selected_adapters=[model.active_adapter])
+    else:
+        model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     if target.exists():
         shutil.rmtree(target)
