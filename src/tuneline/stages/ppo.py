@@ -89,18 +89,6 @@ def load_models(ctx, config: Config):
             reference)
 
 
-def trainable_digest(model) -> str:
-    """SHA-256 of the trainable weights this process holds: equal across data-parallel ranks."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name, parameter in sorted(model.named_parameters()):
-        if parameter.requires_grad:
-            digest.update(name.encode())
-            digest.update(parameter.detach().float().cpu().numpy().tobytes())
-    return digest.hexdigest()
-
-
 def prompt_order(count: int, step: int, per_step: int, seed: int) -> list[int]:
     """Indices of the prompts of global step `step`: a seeded permutation per pass over the data."""
     import random
@@ -135,7 +123,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.rl.stats import RunningMoments
     from tuneline.stages.common import finish_training, save_artifact
-    from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+    from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
     from tuneline.train.loop import _StopRequest
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
@@ -266,8 +254,8 @@ def run(ctx, config: Config) -> dict:
     if history:
         metrics.update(train_reward_first=history[0]["reward_mean"], train_reward_last=history[-1]["reward_mean"],
                        train_kl_last=history[-1]["kl"])
+    save_artifact(unwrapped.policy, tokenizer, ctx.stage_dir)  # rank 0 writes, every process waits for it
     if rank == 0:
-        save_artifact(unwrapped.policy, tokenizer, ctx.stage_dir)
         torch.save(unwrapped.value_head.state_dict(), ctx.stage_dir / "value_head.pt")
         finish_training(ctx.stage_dir)
         if after:

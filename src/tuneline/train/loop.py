@@ -25,7 +25,7 @@ from typing import Any
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
 from tuneline.train.batching import batch_order, split_by_tokens
-from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
 
 StepFn = Callable[[Any, list[int]], tuple[Any, dict[str, float]]]
@@ -38,6 +38,7 @@ class LoopResult:
     runtime_s: float
     tokens_per_second: float
     mfu: float
+    trainable_sha256: str = ""  # of the weights this process holds at the end: equal on every rank
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -76,7 +77,8 @@ class _StopRequest:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _world():
+def process_rank() -> tuple[int, int]:
+    """(rank, world size) of this process; (0, 1) outside torch.distributed."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
@@ -128,7 +130,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     import torch
     from transformers import get_scheduler
 
-    rank, world = _world()
+    rank, world = process_rank()
     device = next(model.parameters()).device
     budget = micro_batch_budget(config.micro_batch_tokens, device.type)
     # passes within a batch are cut longest-first, which removes most padding without
@@ -240,4 +242,5 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     runtime = time.perf_counter() - run_start
     tokens_per_second = run_tokens * world / max(runtime, 1e-9)
     return LoopResult(steps=step, train_loss=last_loss, runtime_s=runtime, tokens_per_second=tokens_per_second,
-                      mfu=tokens_per_second * flops_per_token / peak, history=history)
+                      mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=trainable_digest(model),
+                      history=history)
