@@ -4,15 +4,13 @@ identical weights, equal to one process trained on the same global batches."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import torch
 from quickstart_pipelines import write_pipeline
 from safetensors.torch import load_file
 
+from support.distributed import torchrun
 from tuneline.pipeline.runner import run_pipeline
 
 
@@ -27,11 +25,7 @@ def test_two_processes_train_the_same_weights_as_one(tmp_path, tiny_lm_dir, quic
     pipeline = write_pipeline(tmp_path / "ddp.yaml", tiny_lm_dir, quickstart_dir, _stages(4, 2), name="ddp", seed=2)
     run_dir = tmp_path / "ddp-run"
     run_dir.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(Path(__file__).parent / "ddp_stages.py"), str(pipeline), str(run_dir)],
-        env=env, capture_output=True, text=True, timeout=600)
+    completed = torchrun(Path(__file__).parent / "ddp_stages.py", str(pipeline), str(run_dir))
     assert completed.returncode == 0, completed.stderr[-3000:]
     single = run_pipeline(write_pipeline(tmp_path / "one.yaml", tiny_lm_dir, quickstart_dir, _stages(8, 4),
                                          name="one", seed=2), output_dir=str(tmp_path / "runs"))
