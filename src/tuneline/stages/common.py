@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tuneline.train.loop import process_rank
+from tuneline.runtime import barrier, process_rank
 
 
 def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
@@ -17,13 +17,9 @@ def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
     later stage on any process finds the artifact whole."""
     kind = "adapter" if hasattr(model, "peft_config") else "model"
     target = stage_dir / kind
-    rank, world = process_rank()
-    if rank == 0:
+    if process_rank()[0] == 0:
         _write_artifact(model, tokenizer, stage_dir, kind, target)
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
+    barrier()
     return target
 
 
@@ -51,6 +47,7 @@ def loop_metrics(result) -> dict[str, Any]:
     return {
         "train_loss": result.train_loss,
         "trainable_sha256": result.trainable_sha256,
+        "processes": result.processes,
         "steps": result.steps,
         "train_runtime_s": round(result.runtime_s, 2),
         "tokens_per_second": round(result.tokens_per_second, 2),

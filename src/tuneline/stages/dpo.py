@@ -16,6 +16,7 @@ from pydantic import Field
 from tuneline.config.schema import ReferenceChoice, TrainingStageConfig
 
 DATA_TASK = "preference"
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 REFERENCE_FREE = ("simpo", "orpo")
 
 

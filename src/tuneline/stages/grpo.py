@@ -12,6 +12,7 @@ from tuneline.config.schema import ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):

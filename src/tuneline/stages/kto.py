@@ -18,6 +18,7 @@ from pydantic import Field
 from tuneline.config.schema import ReferenceChoice, TrainingStageConfig
 
 DATA_TASK = "feedback"
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class Config(ReferenceChoice, TrainingStageConfig):

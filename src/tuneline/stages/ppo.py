@@ -20,6 +20,7 @@ from tuneline.config.schema import ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class Config(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):
@@ -122,9 +123,9 @@ def run(ctx, config: Config) -> dict:
     from tuneline.rl.rollout import generate_rollouts
     from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.rl.stats import RunningMoments
+    from tuneline.runtime import StopRequest
     from tuneline.stages.common import finish_training, save_artifact
     from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
-    from tuneline.train.loop import _StopRequest
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     rank, world = accelerator.process_index, accelerator.num_processes
@@ -185,7 +186,7 @@ def run(ctx, config: Config) -> dict:
     progress_bar = bar(total=config.max_steps, desc=f"PPO {ctx.stage.name}", unit="step")
     progress_bar.update(step)
     history = []
-    with _StopRequest() as stop:
+    with StopRequest() as stop:
         while step < config.max_steps:
             step_start = time.perf_counter()
             indices = prompt_order(len(splits.train), step, config.rollout_batch_size * world, ctx.seed)

@@ -16,7 +16,6 @@ global batch, however it is split (batch 8 = batch 2 × 4 accumulation = 2 proce
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
+from tuneline.runtime import StopRequest, process_rank, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
 from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
@@ -38,52 +38,9 @@ class LoopResult:
     runtime_s: float
     tokens_per_second: float
     mfu: float
-    trainable_sha256: str = ""  # of the weights this process holds at the end: equal on every rank
+    trainable_sha256: str = ""  # of the trained weights, checked equal on every process
+    processes: int = 1
     history: list[dict[str, Any]] = field(default_factory=list)
-
-
-def use_bf16(precision: str, device_type: str) -> bool:
-    import torch
-
-    if precision == "bf16":
-        return True
-    if precision == "auto":
-        return device_type == "cuda" and torch.cuda.is_bf16_supported()
-    return False
-
-
-class _StopRequest:
-    """Turns the first Ctrl-C into a checkpoint-and-stop at the next step boundary."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous = None
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread
-            self._previous = None
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested:  # a second Ctrl-C stops at once
-            raise KeyboardInterrupt
-        self.requested = True
-        info("\nCtrl-C: saving a checkpoint at the end of this step (press again to stop at once)")
-
-    def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def process_rank() -> tuple[int, int]:
-    """(rank, world size) of this process; (0, 1) outside torch.distributed."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 def _sum_gradients(params) -> None:
@@ -184,7 +141,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     model.train()
     progress_bar = bar(total=total_steps, desc=f"training {ctx.stage.name}", unit="step")
     progress_bar.update(step)
-    with _StopRequest() as stop:
+    with StopRequest() as stop:
         while step < total_steps:
             step_metrics: dict[str, float] = {}
             batch = global_batch(step)
@@ -242,5 +199,18 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     runtime = time.perf_counter() - run_start
     tokens_per_second = run_tokens * world / max(runtime, 1e-9)
     return LoopResult(steps=step, train_loss=last_loss, runtime_s=runtime, tokens_per_second=tokens_per_second,
-                      mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=trainable_digest(model),
-                      history=history)
+                      mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=_agreed_digest(model, world),
+                      processes=world, history=history)
+
+
+def _agreed_digest(model, world: int) -> str:
+    """The digest of the trained weights, checked equal on every data-parallel process."""
+    digest = trainable_digest(model)
+    if world > 1:
+        import torch.distributed as dist
+
+        digests: list = [None] * world
+        dist.all_gather_object(digests, digest)
+        if len(set(digests)) > 1:
+            raise RuntimeError(f"data-parallel processes ended with different weights: {digests}")
+    return digest
