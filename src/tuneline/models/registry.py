@@ -106,6 +106,16 @@ def _convert_gguf(builtin: Builtin, gguf_path: Path, target: Path) -> None:
                 shutil.rmtree(staging, ignore_errors=True)
 
 
+def builtin_gguf_files() -> list[Path]:
+    """The GGUF files that installed builtin models ship (the originals of their conversions)."""
+    files = []
+    for builtin in BUILTINS.values():
+        package_dir = _package_dir(builtin)
+        if builtin.gguf_file and package_dir is not None and (package_dir / builtin.gguf_file).exists():
+            files.append(package_dir / builtin.gguf_file)
+    return files
+
+
 def resolve_builtin(name: str, convert: bool = True) -> Path:
     builtin = BUILTINS.get(name)
     if builtin is None:

@@ -11,6 +11,8 @@ from typing import Any
 
 def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
     """Write adapter/ (PEFT) or model/ (full HF folder) under a temporary name, then rename."""
+    from tuneline.models.quant import write_quantization_note
+
     kind = "adapter" if hasattr(model, "peft_config") else "model"
     target = stage_dir / kind
     staging = stage_dir / f".{kind}.tmp"
@@ -18,6 +20,7 @@ def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
         shutil.rmtree(staging)
     model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
+    write_quantization_note(model, staging)  # a QLoRA adapter says its base was NF4
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
