@@ -53,9 +53,19 @@ def is_4bit(model) -> bool:
 
 def prepare_for_kbit_training(model):
     """PEFT's k-bit preparation: frozen 4-bit weights, norms and embeddings kept in float
-    for stable gradients. Gradient checkpointing stays off: on CPU it costs 35-45 % speed."""
+    for stable gradients. Gradient checkpointing stays off: on CPU it costs 35-45 % speed.
+
+    On CPUs with AVX512-BF16, bitsandbytes 0.50 repacks a Linear4bit's weight for a faster
+    kernel the first time it runs in eval mode (e.g. the held-out loss before training),
+    and keeps it repacked; that kernel has no backward, so afterwards no gradient flows
+    through the base layers to the LoRA weights below them (torch warns "gemv_4bit: an
+    autograd kernel was not registered"). A model being trained must never repack."""
+    import bitsandbytes as bnb
     from peft import prepare_model_for_kbit_training
 
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            module.support_avx512bf16_for_cpu = False
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 
 
