@@ -24,6 +24,7 @@ def test_f16_file_gives_the_merged_models_greedy_tokens(f16_export):
     comparison = compare_greedy(source.model, model, source.tokenizer, PROMPTS, max_new_tokens=32,
                                 candidate_tokenizer=tokenizer)
     assert comparison.identical_sequences == 5 and comparison.compared_tokens == 5 * 32
+    assert comparison.teacher_forced_same == comparison.teacher_forced_total == 5 * 32
 
 
 def test_file_carries_tokenizer_chat_template_and_eos(f16_export):

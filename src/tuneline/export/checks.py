@@ -21,10 +21,16 @@ CHECK_PROMPTS = [
 
 @dataclass
 class GreedyComparison:
+    """Free-running: each model continues greedily on its own, so one early difference
+    changes everything after it. Teacher-forced: the candidate predicts each next token of
+    the reference's continuation given the reference's tokens so far (top-1 agreement)."""
+
     prompts: int
     identical_sequences: int  # prompts whose whole continuation matches
     identical_tokens: int  # positions holding the same token in both continuations
     compared_tokens: int
+    teacher_forced_same: int = 0
+    teacher_forced_total: int = 0
 
     @property
     def token_share(self) -> float:
@@ -33,19 +39,33 @@ class GreedyComparison:
     def as_dict(self) -> dict[str, float | int]:
         return {"prompts": self.prompts, "identical_sequences": self.identical_sequences,
                 "identical_tokens": self.identical_tokens, "compared_tokens": self.compared_tokens,
-                "identical_token_share": round(self.token_share, 4)}
+                "identical_token_share": round(self.token_share, 4),
+                "teacher_forced_top1_share": round(self.teacher_forced_same / max(1, self.teacher_forced_total), 4)}
+
+
+def _prompt_ids(tokenizer, prompt: str) -> list[int]:
+    from tuneline.data.chat import tokenize_prompt
+
+    return tokenize_prompt(tokenizer, [{"role": "user", "content": prompt}])
 
 
 def greedy_tokens(model, tokenizer, prompt: str, max_new_tokens: int) -> list[int]:
     import torch
 
-    from tuneline.data.chat import tokenize_prompt
-
-    ids = tokenize_prompt(tokenizer, [{"role": "user", "content": prompt}])
+    ids = _prompt_ids(tokenizer, prompt)
     with torch.inference_mode():
         out = model.generate(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
                              max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
     return out[0, len(ids):].tolist()
+
+
+def next_token_choices(model, prompt_ids: list[int], continuation: list[int]) -> list[int]:
+    """The model's top-1 next token at each position of `continuation`, given what precedes it."""
+    import torch
+
+    with torch.inference_mode():
+        logits = model(torch.tensor([prompt_ids + continuation])).logits[0]
+    return logits[len(prompt_ids) - 1: len(prompt_ids) + len(continuation) - 1].argmax(-1).tolist()
 
 
 def compare_greedy(reference, candidate, tokenizer, prompts: list[str], max_new_tokens: int = 32,
@@ -53,14 +73,18 @@ def compare_greedy(reference, candidate, tokenizer, prompts: list[str], max_new_
     """Token-by-token agreement of `candidate` with `reference` under greedy decoding.
     Positions are compared up to the shorter continuation; a continuation that stops
     early counts its missing positions as different."""
-    identical_sequences = identical_tokens = compared = 0
+    candidate_tokenizer = candidate_tokenizer or tokenizer
+    result = GreedyComparison(len(prompts), 0, 0, 0)
     for prompt in prompts:
         want = greedy_tokens(reference, tokenizer, prompt, max_new_tokens)
-        got = greedy_tokens(candidate, candidate_tokenizer or tokenizer, prompt, max_new_tokens)
-        identical_sequences += want == got
-        identical_tokens += sum(a == b for a, b in zip(want, got, strict=False))
-        compared += max(len(want), len(got))
-    return GreedyComparison(len(prompts), identical_sequences, identical_tokens, compared)
+        got = greedy_tokens(candidate, candidate_tokenizer, prompt, max_new_tokens)
+        result.identical_sequences += want == got
+        result.identical_tokens += sum(a == b for a, b in zip(want, got, strict=False))
+        result.compared_tokens += max(len(want), len(got))
+        forced = next_token_choices(candidate, _prompt_ids(candidate_tokenizer, prompt), want)
+        result.teacher_forced_same += sum(a == b for a, b in zip(forced, want, strict=True))
+        result.teacher_forced_total += len(want)
+    return result
 
 
 def load_gguf(path: str | Path):
