@@ -90,7 +90,7 @@ def _export_onnx(target: str | Path, folder: Path) -> dict[str, Any]:
                          fix="point to a `classify` stage (its run directory, stage folder or model/); "
                              "export chat models with --format gguf or hf")
     details = export_classifier(artifact.path, folder)
-    return {"format": "onnx", "onnx_file": ONNX_FILE, **details, "origin": {"model": str(artifact.path)},
+    return {"format": "onnx", "onnx_file": ONNX_FILE, **details, "origin": {"model": str(artifact.path.resolve())},
             "runs_with": "onnxruntime (tuneline predict FOLDER INPUT -o OUT.csv)", "notes": []}
 
 

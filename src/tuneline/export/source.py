@@ -32,7 +32,7 @@ def load_export_source(target: str | Path, dtype: str = "float32", base: str | N
     artifact = resolve_artifact(target)
     if artifact.kind == "model":
         model, tokenizer = load_causal_lm(ModelConfig(ref=str(artifact.path), dtype=dtype))
-        return ExportSource(model.eval(), tokenizer, {"model": str(artifact.path), "merged": False},
+        return ExportSource(model.eval(), tokenizer, {"model": str(artifact.path.resolve()), "merged": False},
                             [f"{artifact.path} is a full model: exported as it is, nothing to merge"])
     return _merged(artifact, dtype, base)
 
@@ -44,7 +44,7 @@ def _merged(artifact, dtype: str, base: str | None) -> ExportSource:
 
     model, tokenizer, quantization = load_adapter_base(artifact, dtype, base)
     merged = PeftModel.from_pretrained(model, str(artifact.path)).merge_and_unload()
-    origin = {"adapter": str(artifact.path), "base": base or artifact.base, "merged": True, "dtype": dtype,
+    origin = {"adapter": str(artifact.path.resolve()), "base": base or artifact.base, "merged": True, "dtype": dtype,
               "base_quantization": quantization}
     notes = []
     if quantization:
