@@ -1,4 +1,4 @@
-"""The centroid router on MiniLM, the drift monitor on a real request log, and export."""
+"""The centroid router on MiniLM and the drift monitor on a real request log (export: tests/export/)."""
 
 from __future__ import annotations
 
@@ -67,15 +67,3 @@ def test_monitor_flags_skew_only_when_traffic_drifts(tmp_path):
     assert skewed["skew"]
     flags = " ".join(skewed["flags"])
     assert "prompt lengths differ" in flags and "drifted" in flags and "fell back" in flags
-
-
-def test_export_merged_model_gives_the_same_greedy_tokens(tiny_models, tmp_path):
-    from transformers import AutoModelForCausalLM
-
-    from tuneline.serve.export import export_merged, greedy_agreement
-
-    output = export_merged(tiny_models["code"], tmp_path / "merged")
-    assert (output / "model.safetensors").exists() and not (output / "adapter_config.json").exists()
-    AutoModelForCausalLM.from_pretrained(output)  # plain transformers loads it
-    prompts = ["What is the capital of France?", "Write code", "Summarise: a b c", "hi", "Tell me a joke"]
-    assert greedy_agreement(output, tiny_models["code"], prompts, max_new_tokens=16) == [True] * 5

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
         "predict", help="label a CSV/TSV/JSONL file with a trained classifier",
         description="Batch inference with a `classify` stage's model: writes the input rows plus "
                     "predicted_label and per-class probabilities (prob_<label>).")
-    predict.add_argument("model", help="run directory, classify stage folder, or model folder")
+    predict.add_argument("model", help="run directory, classify stage folder, model folder, or a folder from "
+                                       "`tuneline export --format onnx` (runs with ONNX Runtime)")
     predict.add_argument("input", help="CSV, TSV or JSONL file with a text column")
     predict.add_argument("-o", "--output", required=True, help="CSV file to write")
     predict.add_argument("--text-column", default="text", help="column holding the text (default: text)")
@@ -57,6 +58,7 @@ def classifier_folder(target: str) -> Path:
 def predict_file(model_target: str, input_path: str, output_path: str, text_column: str = "text",
                  batch_size: int = 64, max_length: int = 128, threshold: float | None = None) -> int:
     """Label every row of `input_path`; returns the number of rows written."""
+    from tuneline.export.onnx_classifier import OnnxClassifier, is_onnx_export
     from tuneline.io import atomic_write_text
     from tuneline.models.classifier import (
         decide_labels,
@@ -76,10 +78,18 @@ def predict_file(model_target: str, input_path: str, output_path: str, text_colu
         line = empty[0] + 2  # header is line 1
         raise DataError(f"{len(empty)} rows have an empty text", where=f"{input_path}:{line}",
                         fix="fill in or remove rows without text")
-    model, tokenizer, labels, multi_label, trained_threshold = load_saved_classifier(classifier_folder(model_target))
-    tokens = tokenize_texts(tokenizer, texts, max_length)
-    probabilities = probabilities_from_logits(predict_logits(model, tokens, tokenizer.pad_token_id, batch_size),
-                                              multi_label)
+    folder = classifier_folder(model_target)
+    if is_onnx_export(folder):  # an `export --format onnx` folder: ONNX Runtime, no PyTorch model
+        runner = OnnxClassifier(folder)
+        tokenizer, labels, multi_label, trained_threshold = (runner.tokenizer, runner.labels, runner.multi_label,
+                                                             runner.threshold)
+        tokens = tokenize_texts(tokenizer, texts, max_length)
+        logits = runner.logits(tokens, batch_size)
+    else:
+        model, tokenizer, labels, multi_label, trained_threshold = load_saved_classifier(folder)
+        tokens = tokenize_texts(tokenizer, texts, max_length)
+        logits = predict_logits(model, tokens, tokenizer.pad_token_id, batch_size)
+    probabilities = probabilities_from_logits(logits, multi_label)
     chosen = decide_labels(probabilities, labels, multi_label, trained_threshold if threshold is None else threshold)
     table["predicted_label"] = ["|".join(c) for c in chosen] if multi_label else chosen
     for column, label in enumerate(labels):

@@ -1,4 +1,4 @@
-"""Serving commands: serve (OpenAI-compatible API), monitor (training/serving skew), export (merge)."""
+"""Serving commands: serve (OpenAI-compatible API), monitor (training/serving skew), export (deployment formats)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,23 @@ def register(subparsers) -> None:
     monitor.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     monitor.set_defaults(handler=_monitor)
 
-    export = subparsers.add_parser("export", help="merge an adapter into its base; write a safetensors folder",
-                                   description="Merge a LoRA adapter (run dir, stage folder or adapter/) into its "
-                                               "base model and write a Hugging Face folder that transformers and "
-                                               "vLLM load directly.")
-    export.add_argument("target", help="run directory, stage folder, or adapter folder")
+    export = subparsers.add_parser(
+        "export", help="write a model for deployment: HF folder, GGUF (+ Ollama Modelfile) or ONNX",
+        description="Merge a LoRA adapter (run dir, stage folder or adapter/; a QLoRA adapter into its dequantised "
+                    "base) and write it for a serving engine. hf: safetensors folder for transformers, vLLM, TGI. "
+                    "gguf: one llama.cpp/Ollama file with tokenizer, chat template and EOS (llama architecture). "
+                    "onnx: a classify stage's model for ONNX Runtime (tuneline predict runs it).")
+    export.add_argument("target", help="run directory, stage folder, adapter/ or model/ folder, or builtin:NAME")
     export.add_argument("output", help="folder to write")
+    export.add_argument("--format", default="hf", choices=["hf", "gguf", "onnx"], help="default: hf")
+    export.add_argument("--quant", default="f16", choices=["f16", "q8_0", "q4_0"], help="GGUF weight type (default f16)")
+    export.add_argument("--ollama", action="store_true", help="with --format gguf: also write an Ollama Modelfile")
     export.add_argument("--base", help="base model, when the adapter does not record it")
-    export.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    export.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"],
+                        help="dtype of the merge and of the hf folder")
     export.add_argument("--check", type=int, default=0, metavar="N",
-                        help="verify N prompts give the same greedy tokens merged as with the adapter")
+                        help="reload the export and compare it with the original on N prompts (up to 8): "
+                             "greedy tokens (hf, gguf) or logits (onnx)")
     export.set_defaults(handler=_export)
 
 
@@ -86,15 +93,18 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from tuneline.serve.export import export_merged, greedy_agreement
+    from tuneline.export.checks import check_export
+    from tuneline.export.run import export_model
 
-    output = export_merged(args.target, args.output, dtype=args.dtype, base=args.base)
-    print(f"merged model written to {output}")
+    result = export_model(args.target, args.output, args.format, quant=args.quant, ollama=args.ollama,
+                          dtype=args.dtype, base=args.base)
+    print(f"{args.format} export written to {result.output}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if "engines" in result.record:
+        print(f"loads with: {', '.join(result.record['engines'])} (see {result.output / 'SERVING.md'})")
     if args.check:
-        prompts = ["What is the capital of France?", "Summarise: the cat sat on the mat.",
-                   "Write a Python function that adds two numbers.", "How do I return a product?",
-                   "Name three colours.", "Explain recursion briefly.", "What is 2 + 2?", "Say hello."][: args.check]
-        same = greedy_agreement(output, args.target, prompts)
-        print(json.dumps({"prompts": len(same), "same_greedy_tokens": sum(same)}))
-        return 0 if all(same) else 1
+        report = check_export(result, args.target, args.check)
+        print(json.dumps(report))
+        return 0 if report["ok"] else 1
     return 0

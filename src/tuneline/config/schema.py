@@ -35,7 +35,7 @@ class AdapterConfig(Strict):
     target_modules: list[str] | Literal["all-linear"] = Field(
         "all-linear", description="module names to adapt, or all-linear")
     use_dora: bool = Field(False, description="weight-decomposed LoRA (DoRA)")
-    load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit (needs bitsandbytes and a GPU)")
+    load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit NF4 (bitsandbytes; its CPU backend works without a GPU)")
 
 
 class DatasetConfig(Strict):

@@ -6,8 +6,9 @@ config carries id2label/label2id, so `AutoModelForSequenceClassification` reload
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from tuneline.config.schema import AdapterConfig
 from tuneline.errors import ModelError
@@ -94,18 +95,29 @@ def _batches(token_lists: list[list[int]], batch_size: int):
         yield order[start:start + batch_size]
 
 
-def predict_logits(model, token_lists: list[list[int]], pad_id: int, batch_size: int = 64):
-    """Logits (examples × labels) as a float32 numpy array, in input order."""
+def batched_logits(score: Callable[[dict], Any], token_lists: list[list[int]], pad_id: int, num_labels: int,
+                   batch_size: int = 64):
+    """Logits (examples × labels) as a float32 numpy array, in input order; `score` maps a
+    padded batch (input_ids, attention_mask as torch tensors) to that batch's logits."""
     import numpy as np
+
+    out = np.zeros((len(token_lists), num_labels), dtype=np.float32)
+    for rows in _batches(token_lists, batch_size):
+        out[rows] = score(pad_batch([token_lists[i] for i in rows], None, pad_id))
+    return out
+
+
+def predict_logits(model, token_lists: list[list[int]], pad_id: int, batch_size: int = 64):
+    """Logits (examples × labels) of a PyTorch classifier, in input order."""
     import torch
+
+    def score(batch: dict):
+        return model(**to_device(batch, model)).logits.float().cpu().numpy()
 
     was_training = model.training
     model.eval()
-    out = np.zeros((len(token_lists), model.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
-        for rows in _batches(token_lists, batch_size):
-            batch = to_device(pad_batch([token_lists[i] for i in rows], None, pad_id), model)
-            out[rows] = model(**batch).logits.float().cpu().numpy()
+        out = batched_logits(score, token_lists, pad_id, model.config.num_labels, batch_size)
     model.train(was_training)
     return out
 
@@ -148,18 +160,25 @@ def mean_pooled_embeddings(encoder, token_lists: list[list[int]], pad_id: int, b
     return out
 
 
-def load_saved_classifier(folder: str | Path):
-    """(model, tokenizer, labels, multi_label, threshold) from a saved classifier folder."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+def classifier_labels(folder: str | Path):
+    """(config, labels, multi_label, threshold) of a saved classifier folder's config.json."""
+    from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(str(folder))
     if not getattr(config, "id2label", None) or config.architectures and not any(
             name.endswith("ForSequenceClassification") for name in config.architectures):
         raise ModelError(f"'{folder}' is not a sequence classifier (config.json has no classification head)",
                          fix="give the output of a `classify` stage: its run directory, stage folder or model/ folder")
-    model = AutoModelForSequenceClassification.from_pretrained(str(folder))
-    model.eval()
-    tokenizer = load_tokenizer(str(folder))
     labels = [config.id2label[i] for i in range(config.num_labels)]
     multi_label = config.problem_type == "multi_label_classification"
-    return model, tokenizer, labels, multi_label, float(getattr(config, THRESHOLD_KEY, 0.5))
+    return config, labels, multi_label, float(getattr(config, THRESHOLD_KEY, 0.5))
+
+
+def load_saved_classifier(folder: str | Path):
+    """(model, tokenizer, labels, multi_label, threshold) from a saved classifier folder."""
+    from transformers import AutoModelForSequenceClassification
+
+    _, labels, multi_label, threshold = classifier_labels(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder))
+    model.eval()
+    return model, load_tokenizer(str(folder)), labels, multi_label, threshold

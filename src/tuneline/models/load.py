@@ -62,13 +62,20 @@ def load_tokenizer(reference: str):
     return tokenizer
 
 
-def load_causal_lm(model: ModelConfig | str, device: str | None = None):
-    """Base causal LM and its tokenizer, ready for training or generation."""
+def load_causal_lm(model: ModelConfig | str, device: str | None = None, load_in_4bit: bool = False):
+    """Base causal LM and its tokenizer, ready for training or generation; with
+    `load_in_4bit`, its linear layers are bitsandbytes NF4 (QLoRA, see models/quant.py)."""
     from transformers import AutoModelForCausalLM
 
     config = ModelConfig(ref=model) if isinstance(model, str) else model
     path = resolve_model_path(config.ref)
     kwargs: dict[str, Any] = {"dtype": _torch_dtype(config.dtype), "trust_remote_code": config.trust_remote_code}
+    if load_in_4bit:
+        from tuneline.models.quant import quantized_load_kwargs
+
+        compute_dtype = "float32" if config.dtype == "auto" else config.dtype
+        kwargs.update(quantized_load_kwargs(compute_dtype))
+        device = None  # device_map placed it
     try:
         lm = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as exc:
@@ -100,11 +107,18 @@ def attach_adapter(model, adapter: AdapterConfig, init_from: Path | None = None,
     """Wrap `model` with a trainable LoRA adapter: fresh, or continued from `init_from`."""
     from peft import PeftModel, get_peft_model
 
+    from tuneline.models.quant import is_4bit, prepare_for_kbit_training
+
     if adapter.type == "full":
         if init_from is not None:
             raise ModelError("a full fine-tuning stage continues from a model/ folder, not an adapter",
                              fix="set adapter.type: lora, or continue from a full fine-tuning stage")
+        if is_4bit(model):
+            raise ModelError("a 4-bit base cannot be fine-tuned in full", where="adapter.load_in_4bit",
+                             fix="set adapter.type: lora (QLoRA), or load_in_4bit: false")
         return model
+    if is_4bit(model):
+        model = prepare_for_kbit_training(model)
     if init_from is not None:
         return PeftModel.from_pretrained(model, str(init_from), adapter_name=adapter_name, is_trainable=True)
     return get_peft_model(model, lora_config(adapter), adapter_name=adapter_name)
@@ -146,7 +160,23 @@ def load_for_inference(target: str | Path, dtype: str = "float32"):
     else:
         from peft import PeftModel
 
-        model, tokenizer = load_causal_lm(ModelConfig(ref=artifact.base, dtype=dtype))
+        model, tokenizer, _ = load_adapter_base(artifact, dtype)
         model = PeftModel.from_pretrained(model, str(artifact.path))
     model.eval()
     return model, tokenizer
+
+
+def load_adapter_base(artifact: Artifact, dtype: str = "float32", base: str | None = None):
+    """(base model, tokenizer, quantisation note) that the adapter was trained on. A QLoRA
+    adapter's base is loaded in NF4 as in training and dequantised to plain float weights:
+    what the adapter learnt to correct, and a model that merges and saves like any other."""
+    from tuneline.models.quant import dequantize_4bit, read_quantization_note
+
+    reference = base or artifact.base
+    if not reference:
+        raise ModelError(f"the adapter at '{artifact.path}' does not name its base model", fix="pass --base MODEL")
+    note = read_quantization_note(artifact.path)
+    model, tokenizer = load_causal_lm(ModelConfig(ref=reference, dtype=dtype), load_in_4bit=note is not None)
+    if note is not None:
+        model, _ = dequantize_4bit(model)
+    return model, tokenizer, note

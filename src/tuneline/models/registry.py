@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +81,7 @@ def _convert_gguf(builtin: Builtin, gguf_path: Path, target: Path) -> None:
     """Load the GGUF once (dequantised to fp32), clear the GGUF quantizer marker, save safetensors."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from tuneline.io import staged_folder
     from tuneline.progress import status
 
     with status(f"converting {builtin.name} from GGUF (once, ~40 s)"):
@@ -93,17 +92,19 @@ def _convert_gguf(builtin: Builtin, gguf_path: Path, target: Path) -> None:
         model.is_quantized = False
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{builtin.name}-", dir=target.parent))
-        try:
+        with staged_folder(target) as staging:  # atomic: a half-written folder is never seen
             model.save_pretrained(staging, safe_serialization=True)
             tokenizer.save_pretrained(staging)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(staging, target)  # atomic: a half-written folder is never seen
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+
+
+def builtin_gguf_files() -> list[Path]:
+    """The GGUF files that installed builtin models ship (the originals of their conversions)."""
+    files = []
+    for builtin in BUILTINS.values():
+        package_dir = _package_dir(builtin)
+        if builtin.gguf_file and package_dir is not None and (package_dir / builtin.gguf_file).exists():
+            files.append(package_dir / builtin.gguf_file)
+    return files
 
 
 def resolve_builtin(name: str, convert: bool = True) -> Path:

@@ -70,10 +70,11 @@ class StageContext:
         previous = self.previous_artifact()
         adapter = self.pipeline.adapter
         if previous is not None and previous.kind == "model":
-            model, tokenizer = load_causal_lm(self.pipeline.model.model_copy(update={"ref": str(previous.path)}))
+            model, tokenizer = load_causal_lm(self.pipeline.model.model_copy(update={"ref": str(previous.path)}),
+                                              load_in_4bit=adapter.load_in_4bit)
             previous = None
         else:
-            model, tokenizer = load_causal_lm(self.pipeline.model)
+            model, tokenizer = load_causal_lm(self.pipeline.model, load_in_4bit=adapter.load_in_4bit)
         if trainable:
             model = attach_adapter(model, adapter, init_from=previous.path if previous else None)
         elif previous is not None:

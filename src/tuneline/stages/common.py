@@ -24,6 +24,8 @@ def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
 
 
 def _write_artifact(model, tokenizer, stage_dir: Path, kind: str, target: Path) -> None:
+    from tuneline.models.quant import write_quantization_note
+
     staging = stage_dir / f".{kind}.tmp"
     if staging.exists():
         shutil.rmtree(staging)
@@ -32,6 +34,7 @@ def _write_artifact(model, tokenizer, stage_dir: Path, kind: str, target: Path) 
     else:
         model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
+    write_quantization_note(model, staging)  # a QLoRA adapter says its base was NF4
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
