@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from tuneline.cli.options import add_stage_option
 from tuneline.errors import ModelError
 
 SUITE_CHOICES = ["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
@@ -17,6 +18,7 @@ def register(subparsers) -> None:
         description="Run evaluation suites. On a run directory: the base and every trained stage, on the held-out "
                     "data of the run (like an eval stage). On a model or artifact: the data files given.")
     ev.add_argument("target", help="run directory, stage folder, adapter/model folder, or model reference")
+    add_stage_option(ev, "policy stages and base; NAME: that stage against base")
     ev.add_argument("--suite", action="append", choices=SUITE_CHOICES, dest="suites",
                     help="suite to run (repeatable; default: loss, preference, winrate, generate)")
     ev.add_argument("--against", help="second model for the win rate (model or artifact; default for runs: base)")
@@ -104,6 +106,8 @@ def _eval_run(args: argparse.Namespace, run_dir: Path, suites: list[str]) -> int
     """Evaluate a run as an eval stage appended to it would."""
     from tuneline.config.load import load_pipeline
     from tuneline.eval import stage
+    from tuneline.eval.targets import trained_stages
+    from tuneline.models.artifacts import pick_stage
     from tuneline.pipeline.context import StageContext
 
     pipeline = load_pipeline(run_dir / "pipeline.yaml")
@@ -116,9 +120,11 @@ def _eval_run(args: argparse.Namespace, run_dir: Path, suites: list[str]) -> int
         options["judge"] = {"reward": {"type": "reward_model", "reward_model": reference},
                             "llm": {"type": "llm", "model": reference},
                             "openai": {"type": "openai", "model": reference, "base_url": args.base_url}}.get(kind, {})
+    final = trained_stages(run_dir, [s.name for s in pipeline.stages])
+    if args.stage:
+        final = [pick_stage(run_dir, "policy", args.stage).name]
+        options["targets"] = ["base", *final]
     if args.against:
-        final = [s.name for s in pipeline.stages if (run_dir / s.name / "adapter").is_dir()
-                 or (run_dir / s.name / "model").is_dir()]
         options["winrate_pairs"] = [[final[-1] if final else "base", args.against]]
     config = stage.Config.model_validate(options)
     context = StageContext(pipeline=pipeline, stage=config, run_dir=run_dir)
@@ -137,6 +143,9 @@ def _eval(args: argparse.Namespace) -> int:
     target = Path(args.target)
     if (target / "manifest.json").exists():
         return _eval_run(args, target, suites)
+    if args.stage:
+        raise ModelError(f"--stage needs a run directory; '{args.target}' is not one",
+                         fix="give the run directory, or drop --stage and give the stage folder itself")
     for ref in (args.target, args.against):
         if ref and not Path(ref).exists() and ref.startswith((".", "/", "~")):
             raise ModelError(f"model folder {ref} does not exist",

@@ -141,3 +141,19 @@ def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerCo
     # A served run keeps its own request log beside it; without a run, the log sits by the config.
     config.log_db = _resolve(base if config.run_dir else path.resolve().parent, config.log_db)
     return config
+
+
+def config_for_artifact(target: str, stage: str | None = None) -> ServerConfig:
+    """Serve one trained policy without a config file: a run directory (its last policy stage,
+    or `stage`) or a stage folder. An adapter is served on its base under the stage's name,
+    which also answers `model: auto`; a full model is served as the base under that name."""
+    from tuneline.models.artifacts import is_run_dir, resolve_artifact
+
+    artifact = resolve_artifact(target, role="policy", stage=stage)
+    folder = artifact.path.parent if artifact.path.name in ("adapter", "model") else artifact.path
+    name = artifact.stage or folder.name
+    log_db = str((Path(target) if is_run_dir(target) else folder) / "requests.sqlite")
+    if artifact.kind == "model":
+        return ServerConfig(model=str(artifact.path), served_name=name, log_db=log_db)
+    return ServerConfig(model=artifact.base, adapters={name: str(artifact.path)}, adapters_root=str(folder),
+                        router=RouterConfig(fallback=name), log_db=log_db)

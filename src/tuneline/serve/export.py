@@ -13,13 +13,14 @@ from tuneline.io import atomic_write_json
 
 
 def export_merged(target: str | Path, output: str | Path, dtype: str = "float32", base: str | None = None) -> Path:
-    """Merge the adapter found at `target` (run dir, stage folder or adapter/) into its base."""
+    """Merge the adapter found at `target` (run dir: its last policy stage; stage folder or
+    adapter/) into its base."""
     from peft import PeftModel
 
     from tuneline.config.schema import ModelConfig
     from tuneline.models.load import load_causal_lm, resolve_artifact
 
-    artifact = resolve_artifact(target)
+    artifact = resolve_artifact(target, role="policy")
     if artifact.kind != "adapter":
         raise ModelError(f"'{target}' is already a full model; there is no adapter to merge",
                          fix="copy its model/ folder as it is, or point to a LoRA stage")
@@ -50,11 +51,12 @@ def greedy_agreement(merged_folder: str | Path, target: str | Path, prompts: lis
     """For each prompt, whether the merged model and base + adapter produce the same greedy tokens."""
     from tuneline.data.chat import tokenize_prompt
     from tuneline.models.load import load_for_inference
+    from tuneline.progress import bar
 
     merged, tokenizer = load_for_inference(str(merged_folder))
     adapted, _ = load_for_inference(str(target))
     same = []
-    for prompt in prompts:
+    for prompt in bar(prompts, desc="checking merged against adapter", unit="prompt"):
         ids = tokenize_prompt(tokenizer, [{"role": "user", "content": prompt}])
         outputs = []
         for model in (merged, adapted):

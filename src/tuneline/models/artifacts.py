@@ -1,0 +1,153 @@
+"""Which trained weights a command uses.
+
+A stage leaves `adapter/` (PEFT, on the base recorded in `adapter_config.json`) or
+`model/` (a full Hugging Face folder). Its *role* is read from the saved config: a causal
+LM is a policy (chat, serve, export, eval), a one-output sequence classifier is a reward
+model (score), a many-label one a classifier (predict). A run directory stands for its
+last stage of the role a command wants; `stage=` names another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuneline.errors import ModelError
+
+ROLE_NAMES = {"policy": "a chat model (policy)", "reward": "a reward model", "classifier": "a classifier",
+              "encoder": "an encoder without a task head"}
+ROLE_COMMANDS = {"policy": "tuneline chat / serve / export / eval", "reward": "tuneline score",
+                 "classifier": "tuneline predict", "encoder": "a classify or reward stage"}
+
+
+@dataclass
+class Artifact:
+    """What a trained stage left: a full model folder, or an adapter on a base."""
+
+    kind: str  # "adapter" or "model"
+    path: Path
+    base: str | None = None  # for adapters: the base model path/reference
+    stage: str | None = None  # the run's stage it came from, when picked from a run directory
+
+
+@dataclass
+class StageWeights:
+    name: str
+    role: str
+    artifact: Artifact
+
+
+def is_run_dir(path: str | Path) -> bool:
+    return (Path(path) / "manifest.json").exists()
+
+
+def folder_artifact(target: str | Path) -> Artifact:
+    """A stage folder, adapter/ or model/ folder → the artifact in it."""
+    path = Path(target)
+    if (path / "adapter").is_dir():
+        path = path / "adapter"
+    elif (path / "model").is_dir():
+        path = path / "model"
+    if (path / "adapter_config.json").exists():
+        base = json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        return Artifact("adapter", path, base)
+    if (path / "config.json").exists():
+        return Artifact("model", path)
+    raise ModelError(f"no model or adapter found at '{target}'",
+                     fix="give a run directory, a stage folder, or a folder with config.json / adapter_config.json")
+
+
+def artifact_role(artifact: Artifact) -> str:
+    """policy, reward, classifier or encoder, from the saved config (never from the folder name)."""
+    if artifact.kind == "adapter":
+        task = json.loads((artifact.path / "adapter_config.json").read_text()).get("task_type")
+        return "classifier" if task == "SEQ_CLS" else "policy"
+    config = json.loads((artifact.path / "config.json").read_text())
+    architectures = config.get("architectures") or []
+    if not architectures:  # an old or hand-written config: taken as the causal LM it usually is
+        return "policy"
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "reward" if len(config.get("id2label") or {"0": ""}) == 1 else "classifier"
+    if any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in architectures):
+        return "policy"
+    return "encoder"
+
+
+def run_weights(run_dir: Path) -> list[StageWeights]:
+    """Every stage of a run that left weights, in pipeline order, with its role."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    found = []
+    for stage in manifest.get("stages", []):
+        folder = run_dir / stage["name"]
+        if (folder / "adapter").is_dir() or (folder / "model").is_dir():
+            artifact = folder_artifact(folder)
+            artifact.stage = stage["name"]
+            found.append(StageWeights(stage["name"], artifact_role(artifact), artifact))
+    return found
+
+
+def _holdings(weights: list[StageWeights]) -> str:
+    return ", ".join(f"{w.name} ({ROLE_NAMES[w.role]})" for w in weights) or "no trained weights yet"
+
+
+def pick_stage(run_dir: Path, role: str, stage: str | None = None) -> StageWeights:
+    """The run's last stage of `role`, or the stage named `stage` (checked to be of `role`)."""
+    weights = run_weights(run_dir)
+    if stage is not None:
+        chosen = next((w for w in weights if w.name == stage), None)
+        if chosen is None:
+            raise ModelError(f"run {run_dir} has no trained stage '{stage}' (it holds: {_holdings(weights)})",
+                             fix="pass --stage with one of the stages listed")
+    else:
+        matching = [w for w in weights if w.role == role]
+        if not matching:
+            raise ModelError(f"run {run_dir} holds no {ROLE_NAMES[role].removeprefix('a ')} "
+                             f"(it holds: {_holdings(weights)})", fix=_fix_for(weights, role))
+        chosen = matching[-1]
+    if chosen.role != role:
+        raise ModelError(f"stage '{chosen.name}' of {run_dir} is {ROLE_NAMES[chosen.role]}, not "
+                         f"{ROLE_NAMES[role]}", fix=_fix_for(weights, role))
+    return chosen
+
+
+def _fix_for(weights: list[StageWeights], role: str) -> str:
+    right = [w.name for w in weights if w.role == role]
+    if right:
+        return f"pass --stage {' or --stage '.join(right)}"
+    roles = dict.fromkeys(w.role for w in weights)
+    return "; ".join(f"use {ROLE_COMMANDS[r]} for {ROLE_NAMES[r]}" for r in roles) or "run the pipeline first"
+
+
+def resolve_artifact(target: str | Path, role: str | None = None, stage: str | None = None) -> Artifact:
+    """A run directory (its last stage of `role`, or `stage`), stage folder, adapter/ or model/
+    folder → the artifact in it, checked to be of `role` (None: any role, any stage)."""
+    from tuneline.progress import info
+
+    if is_run_dir(target):
+        run_dir = Path(target)
+        if role is None:
+            weights = run_weights(run_dir)
+            if not weights:
+                raise ModelError(f"run {run_dir} has no stage with a trained model yet", fix="run the pipeline first")
+            return weights[-1].artifact
+        chosen = pick_stage(run_dir, role, stage)
+        others = [w.name for w in run_weights(run_dir) if w.name != chosen.name]
+        info(f"using stage '{chosen.name}' of {run_dir} ({ROLE_NAMES[role]})"
+             + (f"; --stage {'/'.join(others)} picks another" if others else ""))
+        return chosen.artifact
+    if stage is not None:
+        raise ModelError(f"--stage needs a run directory; '{target}' is not one (it has no manifest.json)",
+                         fix="give the run directory, or drop --stage and give the stage folder itself")
+    artifact = folder_artifact(target)
+    if role is not None and artifact_role(artifact) != role:
+        raise ModelError(f"'{target}' is {ROLE_NAMES[artifact_role(artifact)]}, not {ROLE_NAMES[role]}",
+                         fix=f"use {ROLE_COMMANDS[artifact_role(artifact)]} with it, or give the output of a "
+                             f"stage that trains {ROLE_NAMES[role]}")
+    return artifact
+
+
+def stage_folder(target: str, role: str, stage: str | None = None) -> str:
+    """`target` itself, or for a run directory the folder of the stage a command uses."""
+    artifact = resolve_artifact(target, role=role, stage=stage) if is_run_dir(target) or stage else None
+    return str(Path(target) / artifact.stage) if artifact is not None and artifact.stage else target
