@@ -16,11 +16,13 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 LOG_INTERVAL_S = 30.0  # without a known total: a line at most this often
+LOG_MIN_DURATION_S = 1.0  # an operation expected to take less prints no lines: nobody waits for it
 
 
 class LineProgress:
     """The parts of tqdm's interface the project uses, printing whole lines: one each time
-    another tenth of `total` is done (or every LOG_INTERVAL_S when the total is unknown)."""
+    another tenth of `total` is done (or every LOG_INTERVAL_S when the total is unknown),
+    unless the whole operation is on course to take under LOG_MIN_DURATION_S."""
 
     def __init__(self, iterable: Iterable[Any] | None = None, *, total: int | None = None, desc: str = "",
                  unit: str = "it"):
@@ -43,7 +45,8 @@ class LineProgress:
             tenths = min(10, self.n * 10 // self.total)
             if tenths > self._tenths_shown:
                 self._tenths_shown = tenths
-                self._print()
+                if self._projected_s() >= LOG_MIN_DURATION_S:
+                    self._print()
         elif time.monotonic() - self._last_line >= LOG_INTERVAL_S:
             self._print()
 
@@ -52,6 +55,11 @@ class LineProgress:
 
     def close(self) -> None:
         """Nothing to clear: every line printed stays in the log."""
+
+    def _projected_s(self) -> float:
+        """Elapsed plus remaining time, at the rate so far."""
+        elapsed = time.monotonic() - self._start
+        return elapsed * self.total / self.n if self.n and self.total else elapsed
 
     def line(self) -> str:
         elapsed = time.monotonic() - self._start

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from tuneline.errors import ModelError
 
-ROLE_NAMES = {"policy": "a chat model (policy)", "reward": "a reward model", "classifier": "a classifier",
-              "encoder": "an encoder without a task head"}
+ROLE_NAMES = {"policy": "chat model", "reward": "reward model", "classifier": "classifier",
+              "encoder": "encoder without a task head"}
 ROLE_COMMANDS = {"policy": "tuneline chat / serve / export / eval", "reward": "tuneline score",
                  "classifier": "tuneline predict", "encoder": "a classify or reward stage"}
 
@@ -87,6 +87,11 @@ def run_weights(run_dir: Path) -> list[StageWeights]:
     return found
 
 
+def _a(role: str) -> str:
+    name = ROLE_NAMES[role]
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 def _holdings(weights: list[StageWeights]) -> str:
     return ", ".join(f"{w.name} ({ROLE_NAMES[w.role]})" for w in weights) or "no trained weights yet"
 
@@ -102,12 +107,12 @@ def pick_stage(run_dir: Path, role: str, stage: str | None = None) -> StageWeigh
     else:
         matching = [w for w in weights if w.role == role]
         if not matching:
-            raise ModelError(f"run {run_dir} holds no {ROLE_NAMES[role].removeprefix('a ')} "
-                             f"(it holds: {_holdings(weights)})", fix=_fix_for(weights, role))
+            raise ModelError(f"run {run_dir} holds no {ROLE_NAMES[role]} (it holds: {_holdings(weights)})",
+                             fix=_fix_for(weights, role))
         chosen = matching[-1]
     if chosen.role != role:
-        raise ModelError(f"stage '{chosen.name}' of {run_dir} is {ROLE_NAMES[chosen.role]}, not "
-                         f"{ROLE_NAMES[role]}", fix=_fix_for(weights, role))
+        raise ModelError(f"stage '{chosen.name}' of {run_dir} is {_a(chosen.role)}, not {_a(role)}",
+                         fix=_fix_for(weights, role))
     return chosen
 
 
@@ -116,7 +121,7 @@ def _fix_for(weights: list[StageWeights], role: str) -> str:
     if right:
         return f"pass --stage {' or --stage '.join(right)}"
     roles = dict.fromkeys(w.role for w in weights)
-    return "; ".join(f"use {ROLE_COMMANDS[r]} for {ROLE_NAMES[r]}" for r in roles) or "run the pipeline first"
+    return "; ".join(f"use {ROLE_COMMANDS[r]} for {_a(r)}" for r in roles) or "run the pipeline first"
 
 
 def resolve_artifact(target: str | Path, role: str | None = None, stage: str | None = None) -> Artifact:
@@ -132,18 +137,20 @@ def resolve_artifact(target: str | Path, role: str | None = None, stage: str | N
                 raise ModelError(f"run {run_dir} has no stage with a trained model yet", fix="run the pipeline first")
             return weights[-1].artifact
         chosen = pick_stage(run_dir, role, stage)
-        others = [w.name for w in run_weights(run_dir) if w.name != chosen.name]
-        info(f"using stage '{chosen.name}' of {run_dir} ({ROLE_NAMES[role]})"
-             + (f"; --stage {'/'.join(others)} picks another" if others else ""))
+        others = [w.name for w in run_weights(run_dir) if w.role == role and w.name != chosen.name]
+        why = "as asked" if stage else f"the run's last {ROLE_NAMES[role]}"
+        info(f"using stage '{chosen.name}' of {run_dir} ({why}"
+             + (f"; --stage {' or '.join(others)} picks another)" if others else ")"))
         return chosen.artifact
     if stage is not None:
         raise ModelError(f"--stage needs a run directory; '{target}' is not one (it has no manifest.json)",
                          fix="give the run directory, or drop --stage and give the stage folder itself")
     artifact = folder_artifact(target)
     if role is not None and artifact_role(artifact) != role:
-        raise ModelError(f"'{target}' is {ROLE_NAMES[artifact_role(artifact)]}, not {ROLE_NAMES[role]}",
-                         fix=f"use {ROLE_COMMANDS[artifact_role(artifact)]} with it, or give the output of a "
-                             f"stage that trains {ROLE_NAMES[role]}")
+        found = artifact_role(artifact)
+        raise ModelError(f"'{target}' is {_a(found)}, not {_a(role)}",
+                         fix=f"use {ROLE_COMMANDS[found]} with it, or give the output of a stage that trains "
+                             f"{_a(role)}")
     return artifact
 
 

@@ -150,9 +150,10 @@ def config_for_artifact(target: str, stage: str | None = None) -> ServerConfig:
     from tuneline.models.artifacts import is_run_dir, resolve_artifact
 
     artifact = resolve_artifact(target, role="policy", stage=stage)
+    artifact.path = artifact.path.resolve()  # the server resolves relative adapter paths against its root
     folder = artifact.path.parent if artifact.path.name in ("adapter", "model") else artifact.path
     name = artifact.stage or folder.name
-    log_db = str((Path(target) if is_run_dir(target) else folder) / "requests.sqlite")
+    log_db = str((Path(target).resolve() if is_run_dir(target) else folder) / "requests.sqlite")
     if artifact.kind == "model":
         return ServerConfig(model=str(artifact.path), served_name=name, log_db=log_db)
     return ServerConfig(model=artifact.base, adapters={name: str(artifact.path)}, adapters_root=str(folder),
