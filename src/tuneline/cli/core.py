@@ -44,8 +44,8 @@ def register(subparsers) -> None:
     config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
     explain = config_sub.add_parser("explain", help="print the options of a stage type or section",
                                     description="Print the options of a stage type (sft, dpo, ...) or a section "
-                                                "(pipeline, model, adapter, dataset).")
-    explain.add_argument("what", help="stage type or section name")
+                                                "(pipeline, model, adapter, dataset); without one, list them.")
+    explain.add_argument("what", nargs="?", help="stage type or section name (none: list them all)")
     explain.set_defaults(handler=_explain)
 
 
