@@ -213,5 +213,6 @@ def _ui(args: argparse.Namespace) -> int:
                                                              "or pass --output-dir of the runs folder")
     uri = f"sqlite:///{store}"
     print(f"MLflow UI on http://{args.host}:{args.port} (store {uri}); Ctrl-C to stop", file=sys.stderr)
+    # one worker: a local UI has one user, and each worker imports all of MLflow (seconds on a laptop)
     return subprocess.call([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
-                            "--host", args.host, "--port", str(args.port)])
+                            "--host", args.host, "--port", str(args.port), "--workers", "1"])
