@@ -61,8 +61,12 @@ def planned_weights(pipeline, config: Config):
 
 
 def planned_dataset(pipeline, config: Config):
-    """(record type, dataset config with the stage's columns mapped) that the stage loads."""
+    """(record type, dataset config with the stage's columns mapped) that the stage loads; a
+    CSV header without the stage's columns is reported by name here."""
     dataset = pipeline.datasets[config.dataset]
+    for path in (dataset.path, dataset.eval_path):
+        if path:
+            _check_columns(path, config)
     columns = dict(dataset.columns)
     for source, canonical in ((config.text_column, "text"), (config.label_column, "label")):
         if source != canonical:
@@ -89,9 +93,6 @@ def load_labelled_splits(ctx, config: Config):
         raise ConfigError(f"stage '{config.name}' needs a dataset", where=f"stages.{config.name}.dataset",
                           fix="add `dataset: <name from datasets:>`")
     _, dataset = planned_dataset(ctx.pipeline, config)
-    for path in (dataset.path, dataset.eval_path):
-        if path:
-            _check_columns(path, config)
     splits = load_splits(dataset, task="classification", seed=ctx.seed, name=config.dataset)
     info(splits.report.summary())
     if not splits.eval:
