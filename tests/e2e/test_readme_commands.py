@@ -80,6 +80,16 @@ def test_export_of_the_run_merges_the_dpo_adapter_with_the_same_greedy_tokens(ti
     assert json.loads((out / "tuneline_export.json").read_text())["adapter"].endswith("dpo/adapter")
 
 
+def test_eval_of_the_run_measures_its_policies_and_stage_narrows_it(tiny_run, capsys):
+    assert main(["eval", str(tiny_run), "--suite", "loss", "--max-examples", "2"]) == 0
+    details = json.loads((tiny_run / "eval" / "metrics.json").read_text())["details"]
+    assert list(details["targets"]) == ["base", "sft", "dpo"]  # the reward model and classifier are not chat models
+    assert main(["eval", str(tiny_run), "--stage", "sft", "--suite", "loss", "--max-examples", "2"]) == 0
+    assert list(json.loads((tiny_run / "eval" / "metrics.json").read_text())["details"]["targets"]) == ["base", "sft"]
+    assert main(["eval", str(tiny_run), "--stage", "classify", "--suite", "loss"]) == 2
+    assert "is a classifier, not a chat model" in capsys.readouterr().err
+
+
 def test_score_and_predict_on_the_run_use_its_reward_model_and_classifier(tiny_run, tmp_path, capsys):
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("".join(json.dumps({"prompt": PROMPT, "response": answer}) + "\n"
