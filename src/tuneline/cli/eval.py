@@ -138,14 +138,13 @@ def _eval(args: argparse.Namespace) -> int:
     from tuneline.eval.report import write_eval_report
     from tuneline.eval.summary import before_after
     from tuneline.eval.targets import Target
+    from tuneline.models.artifacts import check_stage_needs_run
 
     suites = list(dict.fromkeys(args.suites or ["loss", "preference", "winrate", "generate"]))
     target = Path(args.target)
     if (target / "manifest.json").exists():
         return _eval_run(args, target, suites)
-    if args.stage:
-        raise ModelError(f"--stage needs a run directory; '{args.target}' is not one",
-                         fix="give the run directory, or drop --stage and give the stage folder itself")
+    check_stage_needs_run(args.target, args.stage)
     for ref in (args.target, args.against):
         if ref and not Path(ref).exists() and ref.startswith((".", "/", "~")):
             raise ModelError(f"model folder {ref} does not exist",

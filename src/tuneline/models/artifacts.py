@@ -124,6 +124,12 @@ def _fix_for(weights: list[StageWeights], role: str) -> str:
     return "; ".join(f"use {ROLE_COMMANDS[r]} for {_a(r)}" for r in roles) or "run the pipeline first"
 
 
+def check_stage_needs_run(target: str | Path, stage: str | None) -> None:
+    if stage is not None and not is_run_dir(target):
+        raise ModelError(f"--stage needs a run directory; '{target}' is not one (it has no manifest.json)",
+                         fix="give the run directory, or drop --stage and give the stage folder itself")
+
+
 def resolve_artifact(target: str | Path, role: str | None = None, stage: str | None = None) -> Artifact:
     """A run directory (its last stage of `role`, or `stage`), stage folder, adapter/ or model/
     folder → the artifact in it, checked to be of `role` (None: any role, any stage)."""
@@ -142,9 +148,7 @@ def resolve_artifact(target: str | Path, role: str | None = None, stage: str | N
         info(f"using stage '{chosen.name}' of {run_dir} ({why}"
              + (f"; --stage {' or '.join(others)} picks another)" if others else ")"))
         return chosen.artifact
-    if stage is not None:
-        raise ModelError(f"--stage needs a run directory; '{target}' is not one (it has no manifest.json)",
-                         fix="give the run directory, or drop --stage and give the stage folder itself")
+    check_stage_needs_run(target, stage)
     artifact = folder_artifact(target)
     if role is not None and artifact_role(artifact) != role:
         found = artifact_role(artifact)
