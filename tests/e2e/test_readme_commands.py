@@ -46,6 +46,8 @@ def test_a_run_chats_with_its_last_policy_not_its_reward_model_or_classifier(tin
     code, answer, err = chat(tiny_run, capsys)
     assert code == 0 and f"using stage 'dpo' of {tiny_run}" in err
     assert chat(tiny_run / "dpo", capsys)[1] == answer
+    code, newest_answer, err = chat(tiny_run.parent, capsys)  # runs/<name>: its newest run
+    assert code == 0 and newest_answer == answer and f"using the newest, {tiny_run.name}" in err
     # the very weights of the DPO stage: not the SFT adapter it started from
     run_logits = next_token_logits(tiny_run)
     assert torch.equal(run_logits, next_token_logits(tiny_run / "dpo"))

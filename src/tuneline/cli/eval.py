@@ -138,10 +138,12 @@ def _eval(args: argparse.Namespace) -> int:
     from tuneline.eval.report import write_eval_report
     from tuneline.eval.summary import before_after
     from tuneline.eval.targets import Target
-    from tuneline.models.artifacts import check_stage_needs_run
+    from tuneline.models.artifacts import check_stage_needs_run, newest_run
 
     suites = list(dict.fromkeys(args.suites or ["loss", "preference", "winrate", "generate"]))
     target = Path(args.target)
+    if target.is_dir() and newest_run(target) is not None:  # runs/<name>: its newest run
+        target = newest_run(target)
     if (target / "manifest.json").exists():
         return _eval_run(args, target, suites)
     check_stage_needs_run(args.target, args.stage)

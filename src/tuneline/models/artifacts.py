@@ -42,6 +42,12 @@ def is_run_dir(path: str | Path) -> bool:
     return (Path(path) / "manifest.json").exists()
 
 
+def newest_run(folder: str | Path) -> Path | None:
+    """The newest run directory inside `folder` (runs/<name>/: run ids sort by start time)."""
+    runs = sorted(p for p in Path(folder).glob("*") if is_run_dir(p))
+    return runs[-1] if runs else None
+
+
 def folder_artifact(target: str | Path) -> Artifact:
     """A stage folder, adapter/ or model/ folder → the artifact in it."""
     path = Path(target)
@@ -131,10 +137,14 @@ def check_stage_needs_run(target: str | Path, stage: str | None) -> None:
 
 
 def resolve_artifact(target: str | Path, role: str | None = None, stage: str | None = None) -> Artifact:
-    """A run directory (its last stage of `role`, or `stage`), stage folder, adapter/ or model/
-    folder → the artifact in it, checked to be of `role` (None: any role, any stage)."""
+    """A run directory (its last stage of `role`, or `stage`; runs/<name> means its newest run),
+    stage folder, adapter/ or model/ folder → the artifact in it, checked to be of `role`
+    (None: any role, any stage)."""
     from tuneline.progress import info
 
+    if not is_run_dir(target) and Path(target).is_dir() and newest_run(target) is not None:
+        info(f"{target} holds runs; using the newest, {newest_run(target).name}")
+        target = newest_run(target)
     if is_run_dir(target):
         run_dir = Path(target)
         if role is None:
@@ -159,6 +169,8 @@ def resolve_artifact(target: str | Path, role: str | None = None, stage: str | N
 
 
 def stage_folder(target: str, role: str, stage: str | None = None) -> str:
-    """`target` itself, or for a run directory the folder of the stage a command uses."""
-    artifact = resolve_artifact(target, role=role, stage=stage) if is_run_dir(target) or stage else None
-    return str(Path(target) / artifact.stage) if artifact is not None and artifact.stage else target
+    """The folder of the stage a command uses when `target` is a run (or runs/<name>); else `target`."""
+    if Path(target).is_dir() and (is_run_dir(target) or newest_run(target) is not None):
+        return str(resolve_artifact(target, role=role, stage=stage).path.parent)
+    check_stage_needs_run(target, stage)
+    return target
