@@ -66,7 +66,8 @@ class LineProgress:
         rate = self.n / elapsed if elapsed > 0 else 0.0
         done = f"{self.n}/{self.total} {self.unit} ({100 * self.n / self.total:.0f}%)" if self.total else \
             f"{self.n} {self.unit}"
-        parts = [f"{self.desc}: {done}", f"{rate:.2f} {self.unit}/s"]
+        speed = f"{rate:.2f} {self.unit}/s" if rate >= 1 or rate == 0 else f"{1 / rate:.1f} s/{self.unit}"
+        parts = [f"{self.desc}: {done}", speed]
         if self.total and rate > 0:
             parts.append(f"ETA {timedelta(seconds=round((self.total - self.n) / rate))}")
         return ", ".join(parts + ([self.postfix] if self.postfix else []))
