@@ -139,6 +139,7 @@ def _eval(args: argparse.Namespace) -> int:
     from tuneline.eval.summary import before_after
     from tuneline.eval.targets import Target
     from tuneline.models.artifacts import check_stage_needs_run, newest_run
+    from tuneline.progress import info
 
     suites = list(dict.fromkeys(args.suites or ["loss", "preference", "winrate", "generate"]))
     target = Path(args.target)
@@ -161,6 +162,9 @@ def _eval(args: argparse.Namespace) -> int:
                         labeled=_records(args.labeled, "classification", args.max_examples))
     inputs.prompts = prompt_cases(_records(args.prompts, "prompt", args.max_prompts) if args.prompts
                                   else inputs.conversations[: args.max_prompts])
+    if {"generate", "winrate"} & set(suites):
+        info(f"each model answers {len(inputs.prompts)} prompts (at most --max-prompts {args.max_prompts}), "
+             f"up to {args.max_new_tokens} new tokens each")
     judge_factory, source = _judge_factory(args.judge, args.base_url)
     out = Path(args.output or f"eval/{name.replace(':', '-')}-{datetime.now():%Y%m%d-%H%M%S}")
     lm_eval = {"tasks": args.tasks.split(","), "include_path": args.include_path, "limit": args.limit} \
