@@ -12,7 +12,7 @@ from tuneline.cli.options import add_stage_option
 def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="serve a base model and its adapters over an OpenAI-compatible API",
                                   description="Start the HTTP server described by a serving config (YAML), or "
-                                              "serving a run's policy: /v1/models, /v1/chat/completions, "
+                                              "one that serves a run's policy: /v1/models, /v1/chat/completions, "
                                               "/v1/completions, /health, /metrics.")
     serve.add_argument("config", metavar="CONFIG|RUN_DIR",
                        help="serving config YAML (see examples/tiered/serve.yaml), or a run directory (its last "
