@@ -61,13 +61,13 @@ def heldout_dpo(model, tokenizer, preferences, max_length: int) -> dict[str, flo
     import torch
     import torch.nn.functional as F
 
-    from tuneline.eval.metrics import disabled_adapter, pair_logprobs, preference_metrics, tokenize_preference
+    from tuneline.eval.metrics import pair_logprobs, preference_metrics, tokenize_preference
     from tuneline.train.preference_losses import logratio_margin
 
     pairs = [tokenize_preference(tokenizer, p, max_length) for p in preferences]
     model.eval()
     policy = pair_logprobs(model, tokenizer, pairs, 8, "policy (held-out)")
-    with disabled_adapter(model):
+    with model.disable_adapter():
         reference = pair_logprobs(model, tokenizer, pairs, 8, "reference (held-out)")
     margin = logratio_margin(*(torch.tensor(values) for values in (*policy, *reference)))
     loss = -F.logsigmoid(BETA * margin).mean().item()

@@ -1,12 +1,16 @@
 """Write the quickstart's support data for Nimbus Notes, a made-up note-taking app.
 
-The support policy every chosen answer follows:
+SFT demonstrations (sft_*.jsonl), written by the docs team, follow the support policy:
   1. Answer in at most three short sentences, then sign off with "— Nimbus Support".
   2. Never ask for the customer's password or full card number.
   3. Refunds: full refund within 30 days of purchase, through Settings > Billing; never promise more.
   4. Billing disputes and account deletion go to a human agent at help@nimbusnotes.example.
-The rejected answers each break the policy (ask for a password, promise refunds outside
-the window, invent features, or are rude and unsigned).
+
+Preferences (preferences_*.jsonl) come later, from the support leads comparing answers that
+all follow that policy: they prefer an answer that first acknowledges the customer ("Sorry
+for the trouble!" for a problem, "Happy to help!" for a request, "Thanks for asking!" for
+a question) over the same answer without it. The demonstrations never show that tone, so
+what DPO adds on top of SFT is visible: the rejected answer is exactly what SFT taught.
 
 Run: python make_data.py  (deterministic; writes the four JSONL files beside it)
 """
@@ -103,7 +107,7 @@ TOPICS: dict[str, tuple[list[str], str, str]] = {
         ["I was charged twice.", "There's a charge I don't recognise.", "You billed me wrongly.",
          "Double charge on my card.", "Why was I charged after cancelling?", "Dispute a Nimbus charge.",
          "Unknown payment from Nimbus on my statement.", "I was billed the wrong amount."],
-        "I'm sorry about that; billing disputes are handled by a human agent at help@nimbusnotes.example. "
+        "Billing disputes are handled by a human agent at help@nimbusnotes.example. "
         "Include the date and amount of the charge, but never your full card number.",
         "Send me your full card number and the code on the back so I can check the charge."),
     "two_factor": (
@@ -163,15 +167,20 @@ TOPICS: dict[str, tuple[list[str], str, str]] = {
 }
 
 
+OPENERS = {"problem": "Sorry for the trouble!", "request": "Happy to help!", "question": "Thanks for asking!"}
+KIND = {"sync": "problem", "password_reset": "problem", "refund": "request", "export": "request", "delete_account": "request", "offline": "question", "price": "question", "share": "question", "attachments": "question", "dark_mode": "request", "lost_notes": "problem", "billing_dispute": "problem", "two_factor": "request", "tags": "question", "search": "question", "devices": "question", "cancel": "request", "import": "question", "slow": "problem", "student": "question"}
+
+
 def conversation(question: str, answer: str) -> dict:
     return {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question},
                          {"role": "assistant", "content": answer + SIGN}]}
 
 
-def preference(question: str, chosen: str, rejected: str) -> dict:
+def preference(question: str, answer: str, kind: str) -> dict:
+    """The policy answer with the acknowledgment the leads prefer, against the same answer without it."""
     return {"prompt": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
-            "chosen": [{"role": "assistant", "content": chosen + SIGN}],
-            "rejected": [{"role": "assistant", "content": rejected}]}
+            "chosen": [{"role": "assistant", "content": f"{OPENERS[kind]} {answer}{SIGN}"}],
+            "rejected": [{"role": "assistant", "content": answer + SIGN}]}
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -182,13 +191,13 @@ def main() -> None:
     rng = random.Random(7)
     here = Path(__file__).parent
     sft_train, sft_eval, pref_train, pref_eval = [], [], [], []
-    for questions, good, bad in TOPICS.values():
+    for topic, (questions, good, _policy_breaking) in TOPICS.items():
         order = questions[:]
         rng.shuffle(order)
         # Two phrasings of every topic are held out (for both SFT and DPO); the rest train.
         for i, question in enumerate(order):
             (sft_eval if i < 2 else sft_train).append(conversation(question, good))
-            (pref_eval if i < 2 else pref_train).append(preference(question, good, bad))
+            (pref_eval if i < 2 else pref_train).append(preference(question, good, KIND[topic]))
     for rows in (sft_train, pref_train):
         rng.shuffle(rows)
     write_jsonl(here / "sft_train.jsonl", sft_train)

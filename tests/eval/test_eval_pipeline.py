@@ -72,7 +72,9 @@ def test_eval_stage_prints_before_after_table(pipeline_run):
     loss_row = next(line for line in stdout.splitlines() if line.startswith("loss.loss "))
     assert len(loss_row.split()) >= 4  # a number for base, sft and dpo
     assert "win rate dpo vs base (reward-model:reward judge, both orders)" in stdout
+    assert "win rate dpo vs sft (reward-model:reward judge, both orders)" in stdout  # the stage it continued
     assert "answers that ended with EOS: base" in stdout
+    assert "implicit rewards (preference.*): sft against base; dpo against sft" in stdout
     assert "Held-out prompts, base vs dpo:" in stdout
 
 
@@ -86,9 +88,13 @@ def test_eval_measures_the_held_out_split_the_stages_trained_beside(pipeline_run
     dpo_stage = json.loads((run_dir / "dpo" / "metrics.json").read_text())
     assert details["targets"]["dpo"]["preference"]["reward_margin"] == pytest.approx(dpo_stage["reward_margin"],
                                                                                      rel=1e-3, abs=1e-6)
-    [winrate] = details["winrate"]
-    assert winrate["judge"] == "reward-model:reward"
-    assert winrate["wins"] + winrate["ties"] + winrate["losses"] == winrate["prompts"] == 2
+    # the stage against the one it continued (its reference: margins measured from it), then the base
+    assert [(w["model_a"], w["model_b"]) for w in details["winrate"]] == [("sft", "base"), ("dpo", "sft"),
+                                                                           ("dpo", "base")]
+    assert details["targets"]["dpo"]["preference"]["reference"] == "sft"
+    for winrate in details["winrate"]:
+        assert winrate["judge"] == "reward-model:reward"
+        assert winrate["wins"] + winrate["ties"] + winrate["losses"] == winrate["prompts"] == 2
     samples = [json.loads(line) for line in (run_dir / "eval" / "samples.jsonl").read_text().splitlines()]
     assert {s["target"] for s in samples} == {"base", "sft", "dpo"} and len(samples) == 6
 
@@ -96,6 +102,7 @@ def test_eval_measures_the_held_out_split_the_stages_trained_beside(pipeline_run
 def test_report_has_plots_and_tables_and_every_image_decodes(pipeline_run):
     run_dir, _ = pipeline_run
     for path in (run_dir / "eval" / "report.html", run_dir / "report.html"):
+        assert "status done" in path.read_text() and "finished None" not in path.read_text()
         report = parse_report(path)
         images = decoded_images(report)
         assert len(images) >= 6 and all(image.width > 100 and image.height > 100 for image in images)
@@ -106,7 +113,8 @@ def test_report_has_plots_and_tables_and_every_image_decodes(pipeline_run):
         rows = {row[0]: row[1:] for row in before_after[1:]}
         assert rows["loss.loss"][0] and rows["preference.preference_accuracy"][2]
         winrate = next(t for t in report.tables if t[0][0] == "pair")
-        assert winrate[1][:2] == ["dpo vs base", "reward-model:reward"]
+        assert [row[0] for row in winrate[1:]] == ["sft vs base", "dpo vs sft", "dpo vs base"]
+        assert {row[1] for row in winrate[1:]} == {"reward-model:reward"}
     alts = (run_dir / "report.html").read_text()
     for plot in ("sft loss", "dpo loss", "dpo reward and margin", "held-out preference accuracy"):
         assert f'alt="{plot}"' in alts

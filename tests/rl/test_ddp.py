@@ -4,13 +4,12 @@ identical weights that differ from where they started."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from ppo_setup import write_ppo_pipeline
+
+from support.distributed import torchrun
 
 
 @pytest.mark.parametrize("options", [{}, {"kl_penalty": "loss", "kl_limit": 1e-3, "learning_rate": 3e-2}], ids=["plain", "kl_limit"])
@@ -20,11 +19,7 @@ def test_two_process_ppo_ends_with_identical_weights(tmp_path, tiny_base, prompt
     pipeline = write_ppo_pipeline(tmp_path, tiny_base, prompt_file, max_steps=2, max_eval_examples=2, **options)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(Path(__file__).parent / "ddp_ppo.py"), str(pipeline), str(run_dir)],
-        env=env, capture_output=True, text=True, timeout=600)
+    completed = torchrun(Path(__file__).parent / "ddp_ppo.py", str(pipeline), str(run_dir))
     assert completed.returncode == 0, completed.stderr[-3000:]
     ranks = [json.loads((run_dir / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     assert [r["processes"] for r in ranks] == [2, 2]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from quickstart_pipelines import write_pipeline
 from safetensors.torch import load_file
 
 from tuneline.pipeline.runner import run_pipeline
@@ -26,22 +27,11 @@ def test_split_by_tokens_respects_the_budget_and_keeps_every_example():
 
 
 def _run(folder: Path, model_dir: Path, data: Path, setting: str) -> Path:
-    pipeline = folder / f"pipeline-{setting}.yaml"
-    pipeline.write_text(f"""
-name: micro-{setting}
-seed: 5
-model: {model_dir}
-adapter: {{type: full}}
-tracking: {{backend: none}}
-datasets:
-  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl}}
-  prefs: {{path: {data}/preferences_train.jsonl, eval_path: {data}/preferences_eval.jsonl}}
-stages:
-  - {{type: sft, dataset: chats, max_steps: 3, batch_size: 6, learning_rate: 1.0e-3, max_eval_examples: 4,
-      micro_batch_tokens: {setting}, group_by_length: true}}
-  - {{type: dpo, from: sft, dataset: prefs, max_steps: 2, batch_size: 4, learning_rate: 1.0e-3, max_eval_examples: 4,
-      micro_batch_tokens: {setting}, group_by_length: true}}
-""")
+    split = f"micro_batch_tokens: {setting}, group_by_length: true"
+    pipeline = write_pipeline(folder / f"pipeline-{setting}.yaml", model_dir, data, [
+        f"{{type: sft, dataset: chats, max_steps: 3, batch_size: 6, learning_rate: 1.0e-3, max_eval_examples: 4, {split}}}",
+        f"{{type: dpo, from: sft, dataset: prefs, max_steps: 2, batch_size: 4, learning_rate: 1.0e-3, "
+        f"max_eval_examples: 4, {split}}}"], name=f"micro-{setting}", seed=5)
     return run_pipeline(pipeline, output_dir=str(folder / "runs"))
 
 

@@ -9,26 +9,16 @@ import json
 from pathlib import Path
 
 import pytest
+from quickstart_pipelines import write_pipeline
 
 from tuneline.pipeline.runner import run_pipeline
 
 
 def tiny_pipeline(folder: Path, model_dir: Path, data: Path, sft_steps: int = 30, dpo_steps: int = 20) -> Path:
-    pipeline = folder / "pipeline.yaml"
-    pipeline.write_text(f"""
-name: tiny
-seed: 3
-model: {model_dir}
-adapter: {{type: full}}
-tracking: {{backend: none}}
-datasets:
-  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl}}
-  prefs: {{path: {data}/preferences_train.jsonl, eval_path: {data}/preferences_eval.jsonl}}
-stages:
-  - {{type: sft, dataset: chats, max_steps: {sft_steps}, learning_rate: 2.0e-3, batch_size: 8, save_steps: 10}}
-  - {{type: dpo, from: sft, dataset: prefs, max_steps: {dpo_steps}, learning_rate: 5.0e-4, batch_size: 4, beta: 0.5}}
-""")
-    return pipeline
+    return write_pipeline(folder / "pipeline.yaml", model_dir, data, [
+        f"{{type: sft, dataset: chats, max_steps: {sft_steps}, learning_rate: 2.0e-3, batch_size: 8, save_steps: 10}}",
+        f"{{type: dpo, from: sft, dataset: prefs, max_steps: {dpo_steps}, learning_rate: 5.0e-4, batch_size: 4, "
+        "beta: 0.5}"])
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tuneline.cli.options import add_stage_option
@@ -14,6 +15,9 @@ def register(subparsers) -> None:
     run.add_argument("pipeline", nargs="?", help="pipeline YAML file")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
     run.add_argument("--output-dir", help="where run directories are created (default: the file's output_dir, runs/)")
+    run.add_argument("--nproc", type=int, default=1, metavar="N",
+                     help="train data-parallel over N processes on this machine (torchrun; one per GPU, or gloo "
+                          "on CPUs); the same as `torchrun --nproc_per_node N -m tuneline.cli.main run ...`")
     run.set_defaults(handler=_run)
 
     validate = subparsers.add_parser("validate", help="check a pipeline file, its models and data, without training",
@@ -55,6 +59,14 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.pipeline and not args.resume:
         raise UserError("give a pipeline file, or --resume RUN_DIR", fix="tuneline run examples/quickstart/pipeline.yaml")
+    if args.nproc < 1:
+        raise UserError(f"--nproc must be at least 1 (got {args.nproc})")
+    if args.nproc > 1 and "LOCAL_RANK" not in os.environ:
+        from tuneline.pipeline.launch import launch_processes
+
+        return launch_processes(args.nproc, [a for a in (args.pipeline,) if a]
+                                + (["--resume", args.resume] if args.resume else [])
+                                + (["--output-dir", args.output_dir] if args.output_dir else []))
     run_pipeline(args.pipeline, resume=args.resume, output_dir=args.output_dir)
     return 0
 

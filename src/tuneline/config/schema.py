@@ -64,6 +64,15 @@ class StageConfig(Strict):
     dataset: str | None = Field(None, description="name of a dataset in `datasets:`")
 
 
+class ReferenceChoice(Strict):
+    """The `reference:` option of the stages that anchor to a reference model."""
+
+    reference: Literal["entering", "base"] = Field(
+        "entering", description="the reference model (KL anchor, implicit reward): entering = the policy as this stage "
+                                "starts, i.e. the `from:` stage's model, as in the DPO and RLHF papers; base = the "
+                                "pipeline's base model")
+
+
 class TrainingStageConfig(StageConfig):
     epochs: float = Field(1.0, gt=0, description="passes over the training data")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (overrides epochs)")

@@ -20,7 +20,6 @@ from tuneline.io import atomic_write_json, atomic_write_text
 from tuneline.progress import info, status
 
 REWARD_MODEL_COLUMN = "reward_model"  # the run's reward model, scored on the held-out preference pairs
-SUITES = ("loss", "preference", "winrate", "generate", "classification", "lm-eval")
 
 
 @dataclass
@@ -87,36 +86,38 @@ def _free(*objects: Any) -> None:
 
 
 def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_dir: Path, *,
+             reference_targets: list[Target] | None = None,
              max_new_tokens: int = 128, batch_size: int = 8, max_length: int = 512, beta: float = 0.1,
              winrate_pairs: list[tuple[str, str]] | None = None, judge_factory: Callable[[], Any] | None = None,
              reward_source: Callable[[list[list[Message]], list[str]], list[float]] | None = None,
              classifiers: list[Target] | None = None, lm_eval_options: dict[str, Any] | None = None,
              dtype: str = "float32") -> EvalResult:
     """Run `suites` on every target; `judge_factory` builds the win-rate judge when needed,
-    `reward_source` (optional) scores answers and preference pairs with a reward model."""
+    `reward_source` (optional) scores answers and preference pairs with a reward model;
+    `reference_targets` are models that are only some target's reference (implicit rewards)."""
+    from tuneline.eval.implicit import implicit_rewards, score_pairs
     from tuneline.models.load import load_for_inference
 
     out_dir.mkdir(parents=True, exist_ok=True)
     details: dict[str, Any] = {"targets": {}, "winrate": [], "notes": [], "suites": list(suites)}
     generations: dict[str, list[Any]] = {}
     generate = bool({"generate", "winrate"} & set(suites)) and bool(inputs.prompts)
-    for target in targets:
+    score_preferences = "preference" in suites and bool(inputs.preferences)
+    pair_scores = {}
+    for target in [*targets, *(reference_targets or [])] if score_preferences else targets:
         with status(f"evaluating {target.name} ({target.reference})"):
             model, tokenizer = load_for_inference(target.reference, dtype=dtype)
+            if score_preferences:
+                pair_scores[target.name] = score_pairs(model, tokenizer, inputs.preferences, max_length,
+                                                       max(1, batch_size // 2), target.reference_target is None)
+            if target not in targets:  # only a reference
+                _free(model, tokenizer)
+                continue
             results: dict[str, Any] = {}
             if "loss" in suites and inputs.conversations:
                 from tuneline.eval.metrics import heldout_loss
 
                 results["loss"] = heldout_loss(model, tokenizer, inputs.conversations, max_length, batch_size)
-            if "preference" in suites and inputs.preferences:
-                if hasattr(model, "disable_adapter"):
-                    from tuneline.eval.metrics import preference_scores
-
-                    results["preference"] = preference_scores(model, tokenizer, inputs.preferences, beta, max_length,
-                                                              max(1, batch_size // 2))
-                else:
-                    details["notes"].append(f"{target.name}: no implicit DPO reward (a model without an adapter is "
-                                            "its own reference, so every margin is 0)")
             if generate:
                 from tuneline.eval.generate import generate_chat
 
@@ -129,6 +130,8 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
                 results["lm_eval"] = run_lm_eval(model, tokenizer, batch_size=batch_size, **(lm_eval_options or {}))
             details["targets"][target.name] = results
             _free(model, tokenizer)
+    for name, preference in implicit_rewards(pair_scores, targets, beta, details["notes"]).items():
+        details["targets"][name]["preference"] = preference
     if reward_source is not None and generations:
         for name, answers in generations.items():
             scores = reward_source([c.messages for c in inputs.prompts], [g.text for g in answers])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
@@ -48,17 +47,15 @@ def tokenize_preference(tokenizer, preference: Preference, max_length: int):
     return chosen, rejected
 
 
-def disabled_adapter(model):
-    """Context in which a PEFT model acts as its base (the DPO reference)."""
-    return model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
-
-
 def pair_logprobs(model, tokenizer, pairs: list[tuple[Any, Any]], batch_size: int = 4, desc: str = "log-probs"):
-    """log π(chosen|x), log π(rejected|x) for tokenized pairs, without gradients."""
+    """log π(chosen|x), log π(rejected|x) for tokenized pairs, without gradients, in eval
+    mode (no dropout); the model's mode is restored."""
     import torch
 
     chosen_out, rejected_out = [], []
     device = _device(model)
+    was_training = model.training
+    model.eval()
     with torch.no_grad():
         for start in bar(range(0, len(pairs), batch_size), desc=desc, unit="batch"):
             chunk = pairs[start:start + batch_size]
@@ -68,38 +65,20 @@ def pair_logprobs(model, tokenizer, pairs: list[tuple[Any, Any]], batch_size: in
             totals, _ = sequence_logprobs(model, **{k: v.to(device) for k, v in batch.items()})
             chosen_out.extend(totals[: len(chunk)].tolist())
             rejected_out.extend(totals[len(chunk):].tolist())
-    return chosen_out, rejected_out
-
-
-def preference_scores(model, tokenizer, preferences: list[Preference], beta: float = 0.1, max_length: int = 512,
-                      batch_size: int = 4, reference=None) -> dict[str, float]:
-    """Preference accuracy and margin under the implicit DPO reward
-    r(x, y) = β (log π(y|x) − log π_ref(y|x))  (Eq. 5 of arXiv 2305.18290).
-
-    The reference is `reference` if given, else the same model with its adapter disabled.
-    """
-    pairs = [tokenize_preference(tokenizer, p, max_length) for p in preferences]
-    was_training = model.training
-    model.eval()
-    policy_chosen, policy_rejected = pair_logprobs(model, tokenizer, pairs, batch_size, "policy log-probs")
-    if reference is not None:
-        ref_chosen, ref_rejected = pair_logprobs(reference, tokenizer, pairs, batch_size, "reference log-probs")
-    else:
-        with disabled_adapter(model):
-            ref_chosen, ref_rejected = pair_logprobs(model, tokenizer, pairs, batch_size, "reference log-probs")
     model.train(was_training)
-    return preference_metrics(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
+    return chosen_out, rejected_out
 
 
 def preference_metrics(policy_chosen: list[float], policy_rejected: list[float], ref_chosen: list[float],
                        ref_rejected: list[float], beta: float) -> dict[str, float]:
-    """Accuracy (share of pairs whose chosen answer gets the higher implicit reward) and mean margin."""
+    """Accuracy (share of pairs whose chosen answer gets the higher implicit reward; a tie, as
+    when the policy is still its own reference, counts as half: chance) and mean margin."""
     chosen_rewards = [beta * (p - r) for p, r in zip(policy_chosen, ref_chosen, strict=True)]
     rejected_rewards = [beta * (p - r) for p, r in zip(policy_rejected, ref_rejected, strict=True)]
     margins = [c - r for c, r in zip(chosen_rewards, rejected_rewards, strict=True)]
     n = max(len(margins), 1)
     return {
-        "preference_accuracy": sum(m > 0 for m in margins) / n,
+        "preference_accuracy": sum(1.0 if m > 0 else 0.5 if m == 0 else 0.0 for m in margins) / n,
         "reward_margin": sum(margins) / n,
         "chosen_reward": sum(chosen_rewards) / n,
         "rejected_reward": sum(rejected_rewards) / n,

@@ -18,7 +18,6 @@ from tuneline.config.schema import StageConfig, Strict
 
 SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
 PREFERENCE_STAGES = {"dpo", "reward", "orpo", "simpo", "ipo", "kto"}
-SUITE_TASKS = {"loss": "sft", "preference": "preference", "classification": "classification"}
 
 
 class JudgeConfig(Strict):
@@ -50,7 +49,8 @@ class Config(StageConfig):
                                            "default: the held-out split of the stage that trained on it")
     judge: JudgeConfig = Field(default_factory=JudgeConfig, description="who judges the win rate")
     winrate_pairs: list[tuple[str, str]] | None = Field(
-        None, description="[[model_a, model_b], …]; default: the final target against the first (base)")
+        None, description="[[model_a, model_b], …]; default: each trained stage against the stage it continued "
+                          "(its `from:`) and against the base")
     max_examples: int = Field(200, ge=1, description="held-out records per suite (loss, preference, classification)")
     max_prompts: int = Field(16, ge=1, description="held-out prompts each target answers (generate, winrate)")
     max_new_tokens: int = Field(128, ge=1, description="longest generated answer")
@@ -161,6 +161,9 @@ def run(ctx, config: Config) -> dict:
         targets = [tg.resolve_target(n, ctx.run_dir, base, names) for n in config.targets]
     else:
         targets = tg.default_targets(ctx.run_dir, base, names)
+    targets, reference_targets = tg.link_stages(targets, stages, ctx.run_dir, base)
+    winrate_pairs = ([tuple(p) for p in config.winrate_pairs] if config.winrate_pairs
+                     else tg.default_winrate_pairs(targets))
     suites = list(dict.fromkeys(config.suites))
     inputs = EvalInputs()
     if "loss" in suites:
@@ -191,9 +194,10 @@ def run(ctx, config: Config) -> dict:
 
         judge_factory = lambda: RewardModelJudge(source, config.judge.tie_margin,  # noqa: E731
                                                  name=f"reward-model:{reward_stage}")
-    result = evaluate(targets, inputs, suites, ctx.stage_dir, max_new_tokens=config.max_new_tokens,
+    result = evaluate(targets, inputs, suites, ctx.stage_dir, reference_targets=reference_targets,
+                      max_new_tokens=config.max_new_tokens,
                       batch_size=config.batch_size, max_length=config.max_length, beta=config.beta,
-                      winrate_pairs=[tuple(p) for p in config.winrate_pairs] if config.winrate_pairs else None,
+                      winrate_pairs=winrate_pairs or None,
                       judge_factory=judge_factory, reward_source=source, classifiers=classifiers,
                       lm_eval_options=config.lm_eval.model_dump() if "lm-eval" in suites else None, dtype=dtype)
     print(before_after(result.metrics["details"], result.samples, config.show_samples), flush=True)

@@ -81,3 +81,33 @@ class StageContext:
 
             model = PeftModel.from_pretrained(model, str(previous.path))
         return model, tokenizer
+
+    def reference_for(self, policy, choice: str, during_training: bool = True):
+        """The reference of an alignment stage whose policy `load_policy` just returned.
+
+        `choice` is the stage's `reference:` (entering: the policy as the stage starts;
+        base: the pipeline's model). With `during_training=False` the caller scores the
+        reference once before any update, so the entering policy is the policy itself.
+        See tuneline.models.reference for how each case is held and what it costs.
+        """
+        from tuneline.models.reference import Reference, add_reference_adapter, freeze
+
+        previous = self.previous_artifact()
+        entering = f"stage '{self.stage.from_}'" if previous is not None else "the base model"
+        is_lora = hasattr(policy, "disable_adapter")
+        if choice == "base":
+            if is_lora and (previous is None or previous.kind == "adapter"):
+                return Reference("the base model (adapters off)", adapters_off=True)
+            if previous is None and not during_training:
+                return Reference("the base model (scored before training)")
+            from tuneline.models.load import load_causal_lm
+
+            return Reference("the base model (frozen copy)", frozen_model=freeze(load_causal_lm(self.pipeline.model)[0]))
+        if not during_training:
+            return Reference(f"{entering} (scored before training)")
+        if is_lora and previous is not None and previous.kind == "adapter":
+            add_reference_adapter(policy)
+            return Reference(f"{entering} (frozen copy of its adapter)", adapter="ref")
+        if is_lora:  # a fresh adapter on the entering weights: switching it off gives them back
+            return Reference(f"{entering} (adapters off)", adapters_off=True)
+        return Reference(f"{entering} (frozen copy)", frozen_model=freeze(self.load_policy(trainable=False)[0]))

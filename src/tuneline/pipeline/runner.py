@@ -15,6 +15,7 @@ from tuneline.io import atomic_write_json, atomic_write_text
 from tuneline.pipeline import manifest as mf
 from tuneline.pipeline.context import StageContext
 from tuneline.progress import info
+from tuneline.runtime import barrier, start_process_group
 from tuneline.stages import stage_module
 
 
@@ -51,55 +52,114 @@ def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[P
 
 
 def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | None = None,
-                 output_dir: str | None = None, only_validate: bool = False) -> Path:
-    """Run (or resume) a pipeline; returns the run directory."""
-    if resume is not None:
-        run_dir = Path(resume)
-        if not (run_dir / "manifest.json").exists():
-            raise UserError(f"'{run_dir}' is not a run directory (no manifest.json)",
-                            fix="pass the folder printed when the run started, e.g. runs/<name>/<run-id>")
-        config = load_pipeline(run_dir / "pipeline.yaml")
-        info(f"resuming run {run_dir}")
-    else:
-        config, run_dir = start_run(config_path, output_dir)
-        info(f"run directory: {run_dir}")
+                 output_dir: str | None = None) -> Path:
+    """Run (or resume) a pipeline; returns the run directory.
+
+    Under torchrun (or `tuneline run --nproc N`) every process runs this: the first one
+    creates the run directory and keeps the manifest and the tracker; stages that train
+    data-parallel (their module says DATA_PARALLEL) run on every process, the others on the
+    first while the rest wait."""
+    rank, world = start_process_group()
+    config, run_dir = _open_shared(config_path, resume, output_dir, rank, world)
     seed_everything(config.seed)
 
     from tuneline.track import open_tracker
 
     manifest = mf.read_manifest(run_dir)
     done = {s["name"] for s in manifest["stages"] if s["status"] == "done"}
-    tracker = open_tracker(config, run_dir)
+    tracker = open_tracker(config, run_dir) if rank == 0 else None
     try:
         for stage in config.stages:
             if stage.name in done:
                 info(f"stage {stage.name}: already done, skipped")
                 continue
-            mf.set_stage(run_dir, stage.name, status="running", started=mf.now())
-            context = StageContext(pipeline=config, stage=stage, run_dir=run_dir, resume=resume is not None,
-                                   tracker=tracker)
-            context.stage_dir.mkdir(parents=True, exist_ok=True)
-            info(f"── stage {stage.name} ({stage.type})")
-            try:
-                metrics = stage_module(stage.type).run(context, stage) or {}
-            except KeyboardInterrupt:
-                mf.set_stage(run_dir, stage.name, status="interrupted")
-                info(f"interrupted; resume with: tuneline run --resume {run_dir}")
-                raise
-            except BaseException as exc:
-                mf.set_stage(run_dir, stage.name, status="failed", error=str(exc)[:500])
-                raise
-            atomic_write_json(context.stage_dir / "metrics.json", metrics)
-            headline = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
-            mf.set_stage(run_dir, stage.name, status="done", finished=mf.now(), metrics=headline)
-            if tracker is not None:
-                tracker.log_stage(stage.name, metrics, context.stage_dir)
+            module = stage_module(stage.type)
+            if rank == 0 or getattr(module, "DATA_PARALLEL", False):
+                _run_stage(config, stage, module, run_dir, resume is not None, tracker, rank)
+            barrier()
     finally:
+        if rank == 0:
+            _finish(run_dir, config)
         if tracker is not None:
             tracker.close()
-    final = mf.read_manifest(run_dir)
-    final["status"] = "done" if all(s["status"] == "done" for s in final["stages"]) else final["status"]
-    final["finished"] = mf.now()
-    mf.write_manifest(run_dir, final)
     info(f"run finished: {run_dir}")
     return run_dir
+
+
+def _open_run(config_path: str | Path | None, resume: str | Path | None,
+              output_dir: str | None) -> tuple[PipelineConfig, Path]:
+    if resume is not None:
+        run_dir = Path(resume)
+        if not (run_dir / "manifest.json").exists():
+            raise UserError(f"'{run_dir}' is not a run directory (no manifest.json)",
+                            fix="pass the folder printed when the run started, e.g. runs/<name>/<run-id>")
+        info(f"resuming run {run_dir}")
+        return load_pipeline(run_dir / "pipeline.yaml"), run_dir
+    config, run_dir = start_run(config_path, output_dir)
+    info(f"run directory: {run_dir}")
+    return config, run_dir
+
+
+def _open_shared(config_path: str | Path | None, resume: str | Path | None, output_dir: str | None, rank: int,
+                 world: int) -> tuple[PipelineConfig, Path]:
+    """The run, opened by the first process (which creates the directory) and told to the others."""
+    if world == 1:
+        return _open_run(config_path, resume, output_dir)
+    import torch.distributed as dist
+
+    if rank == 0:
+        try:
+            config, run_dir = _open_run(config_path, resume, output_dir)
+        except BaseException as exc:
+            dist.broadcast_object_list([f"error: {exc}"], src=0)
+            raise
+        dist.broadcast_object_list([str(run_dir)], src=0)
+        return config, run_dir
+    message: list = [None]
+    dist.broadcast_object_list(message, src=0)
+    if message[0].startswith("error: "):
+        raise UserError(f"the first process could not open the run: {message[0][len('error: '):]}")
+    return load_pipeline(Path(message[0]) / "pipeline.yaml"), Path(message[0])
+
+
+def _run_stage(config: PipelineConfig, stage, module, run_dir: Path, resume: bool, tracker, rank: int) -> None:
+    if rank == 0:
+        mf.set_stage(run_dir, stage.name, status="running", started=mf.now())
+    context = StageContext(pipeline=config, stage=stage, run_dir=run_dir, resume=resume, tracker=tracker)
+    context.stage_dir.mkdir(parents=True, exist_ok=True)
+    info(f"── stage {stage.name} ({stage.type})")
+    try:
+        metrics = module.run(context, stage) or {}
+    except KeyboardInterrupt:
+        if rank == 0:
+            mf.set_stage(run_dir, stage.name, status="interrupted")
+        info(f"interrupted; resume with: tuneline run --resume {run_dir}")
+        raise
+    except BaseException as exc:
+        if rank == 0:
+            mf.set_stage(run_dir, stage.name, status="failed", error=str(exc)[:500])
+        raise
+    if rank != 0:
+        return
+    atomic_write_json(context.stage_dir / "metrics.json", metrics)
+    headline = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+    mf.set_stage(run_dir, stage.name, status="done", finished=mf.now(), metrics=headline)
+    if tracker is not None:
+        tracker.log_stage(stage.name, metrics, context.stage_dir)
+
+
+def _finish(run_dir: Path, config: PipelineConfig) -> None:
+    """Record the run's final status, then write the reports again so they show it."""
+    from tuneline.eval.report import write_run_report
+
+    final = mf.read_manifest(run_dir)
+    states = [s["status"] for s in final["stages"]]
+    if all(state == "done" for state in states):
+        final["status"] = "done"
+    elif "interrupted" in states or "failed" in states:
+        final["status"] = "interrupted" if "interrupted" in states else "failed"
+    final["finished"] = mf.now()
+    mf.write_manifest(run_dir, final)
+    for stage in config.stages:  # an eval stage's report was written while the run was still going
+        if stage.type == "eval" and (run_dir / stage.name / "report.html").exists():
+            write_run_report(run_dir, run_dir / stage.name / "report.html")

@@ -3,11 +3,11 @@ turned into per-token rewards, advantages and returns for the PPO update."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, fields
 
 import torch
 
+from tuneline.models.reference import Reference
 from tuneline.rl.advantages import gae
 from tuneline.rl.kl import kl_penalized_rewards, per_token_kl
 from tuneline.rl.rollout import (
@@ -45,24 +45,13 @@ class Experience:
         return (self.kl * self.mask).sum(dim=1)
 
 
-def reference_context(policy, reference):
-    """The reference is the same network with the LoRA adapter switched off, or a frozen copy."""
-    if reference is not None:
-        return contextlib.nullcontext(reference)
-    return _adapter_disabled(policy)
-
-
-@contextlib.contextmanager
-def _adapter_disabled(policy):
-    with policy.disable_adapter():
-        yield policy
-
-
 @torch.no_grad()
-def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference=None,
+def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, reference: Reference,
                           full: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-    """Reference log-probs of the response tokens; with `full`, also the whole [B, R, V] log-softmax."""
-    with reference_context(policy, reference) as reference_model:
+    """Reference log-probs of the response tokens; with `full`, also the whole [B, R, V] log-softmax.
+    `reference` (tuneline.models.reference) says which network that is: the entering policy
+    (a frozen adapter copy, the policy with a fresh adapter off, a frozen model) or the base."""
+    with reference.model(policy) as reference_model:
         logits = reference_model(**model_inputs(reference_model, batch, next(policy.parameters()).device)).logits
     if not full:
         return response_logprobs(logits, batch, temperature).cpu()
@@ -73,7 +62,7 @@ def reference_logprobs_of(policy, batch: RolloutBatch, temperature: float, refer
 
 @torch.no_grad()
 def policy_and_reference_logprobs(policy, batch: RolloutBatch, temperature: float,
-                                  reference=None) -> tuple[torch.Tensor, torch.Tensor]:
+                                  reference: Reference) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probs of each response token under a causal LM policy and under its reference."""
     logits = policy(**model_inputs(policy, batch, next(policy.parameters()).device)).logits
     return response_logprobs(logits, batch, temperature).cpu(), reference_logprobs_of(policy, batch, temperature,
@@ -81,7 +70,7 @@ def policy_and_reference_logprobs(policy, batch: RolloutBatch, temperature: floa
 
 
 @torch.no_grad()
-def score_rollouts(model, batch: RolloutBatch, temperature: float, reference=None, autocast: bool = False,
+def score_rollouts(model, batch: RolloutBatch, temperature: float, reference: Reference, autocast: bool = False,
                    full_reference: bool = False) -> tuple[torch.Tensor, ...]:
     """(policy log-probs, values, reference log-probs) of each response token, and with
     `full_reference` the reference's [B, R, V] log-softmax as well. `model` is the unwrapped

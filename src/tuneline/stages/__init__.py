@@ -21,13 +21,15 @@ STAGE_MODULES: dict[str, str] = {
     "ppo": "tuneline.stages.ppo",
     "grpo": "tuneline.stages.grpo",
     "rloo": "tuneline.stages.rloo",
+    "kto": "tuneline.stages.kto",
 }
 
 # One line per stage type: `tuneline config explain` and `tuneline validate` print it.
 STAGE_SUMMARIES: dict[str, str] = {
     "router": "embed labelled requests with MiniLM and keep a centroid per adapter: the router behind `model: auto`",
     "sft": "supervised fine-tuning: next-token loss on the assistant tokens of conversations",
-    "dpo": "preference optimisation on chosen/rejected pairs (DPO, IPO, hinge, SimPO) against the frozen start",
+    "dpo": "preference optimisation on chosen/rejected pairs (DPO, IPO, hinge, SimPO, ORPO) against the entering model",
+    "kto": "KTO: alignment from unpaired answers labelled desirable or undesirable, against the entering model",
     "eval": "measure base and trained stages on held-out data: loss, preference, win rate, generation, lm-eval",
     "classify": "fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
     "reward": "train a reward model (one-score head) on preference pairs with the Bradley-Terry loss",

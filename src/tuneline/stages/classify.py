@@ -169,9 +169,9 @@ def run(ctx, config: Config) -> dict[str, Any]:
         probabilities_from_logits,
         tokenize_texts,
     )
+    from tuneline.runtime import use_bf16
     from tuneline.stages.common import save_artifact
     from tuneline.train.classifier_loop import LoopSettings, train_classifier
-    from tuneline.train.loop import use_bf16
 
     torch.manual_seed(ctx.seed)
     train_all, evaluation, load_report = load_labelled_splits(ctx, config)

@@ -8,30 +8,46 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tuneline.runtime import barrier, process_rank
+
 
 def save_artifact(model, tokenizer, stage_dir: Path) -> Path:
-    """Write adapter/ (PEFT) or model/ (full HF folder) under a temporary name, then rename."""
+    """Write adapter/ (PEFT) or model/ (full HF folder) under a temporary name, then rename.
+    Under data parallelism the first process writes and every process waits for it, so a
+    later stage on any process finds the artifact whole."""
     kind = "adapter" if hasattr(model, "peft_config") else "model"
     target = stage_dir / kind
+    if process_rank()[0] == 0:
+        _write_artifact(model, tokenizer, stage_dir, kind, target)
+    barrier()
+    return target
+
+
+def _write_artifact(model, tokenizer, stage_dir: Path, kind: str, target: Path) -> None:
     staging = stage_dir / f".{kind}.tmp"
     if staging.exists():
         shutil.rmtree(staging)
-    model.save_pretrained(staging, safe_serialization=True)
+    if kind == "adapter":  # the trained adapter only, never the frozen reference copy beside it
+        model.save_pretrained(staging, safe_serialization=True, selected_adapters=[model.active_adapter])
+    else:
+        model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
-    return target
 
 
 def finish_training(stage_dir: Path) -> None:
     """The artifact is written: the stage's checkpoints are no longer needed."""
-    shutil.rmtree(stage_dir / "checkpoints", ignore_errors=True)
+    if process_rank()[0] == 0:
+        shutil.rmtree(stage_dir / "checkpoints", ignore_errors=True)
 
 
 def loop_metrics(result) -> dict[str, Any]:
     return {
         "train_loss": result.train_loss,
+        "trainable_sha256": result.trainable_sha256,
+        "processes": result.processes,
         "steps": result.steps,
         "train_runtime_s": round(result.runtime_s, 2),
         "tokens_per_second": round(result.tokens_per_second, 2),

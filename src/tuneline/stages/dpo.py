@@ -1,8 +1,10 @@
-"""Direct preference optimisation and its pairwise relatives (IPO, hinge/SLiC, SimPO).
+"""Direct preference optimisation and its pairwise relatives (IPO, hinge/SLiC, SimPO, ORPO).
 
-The reference is the policy as it enters the stage with its adapter disabled (the base
-model): no second copy in memory. Its log-probabilities are computed once, before
-training, since they never change; each step then needs one forward pass, not two.
+The reference is the policy as it enters the stage (`reference: entering`, the default:
+after `from: sft` it is the SFT model, as in Rafailov et al. 2023), or the base model
+(`reference: base`). Its log-probabilities are computed once, before training, since they
+never change: each step then needs one forward pass, not two, and no second copy of the
+weights is kept. SimPO and ORPO are reference-free and skip that pass.
 """
 
 from __future__ import annotations
@@ -11,16 +13,20 @@ from typing import Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import TrainingStageConfig
+from tuneline.config.schema import ReferenceChoice, TrainingStageConfig
 
 DATA_TASK = "preference"
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+REFERENCE_FREE = ("simpo", "orpo")
 
 
-class Config(TrainingStageConfig):
+class Config(ReferenceChoice, TrainingStageConfig):
     type: Literal["dpo"] = "dpo"
-    beta: float = Field(0.1, gt=0, description="strength of the KL anchor to the reference (β)")
-    loss_type: Literal["sigmoid", "ipo", "hinge", "simpo"] = Field(
-        "sigmoid", description="sigmoid: DPO; ipo: IPO; hinge: SLiC; simpo: SimPO (reference-free)")
+    beta: float = Field(0.1, gt=0, description="strength of the KL anchor to the reference (β); for orpo the "
+                                                 "weight λ of the odds-ratio term")
+    loss_type: Literal["sigmoid", "ipo", "hinge", "simpo", "orpo"] = Field(
+        "sigmoid", description="sigmoid: DPO; ipo: IPO; hinge: SLiC; simpo: SimPO (reference-free); orpo: ORPO "
+                               "(reference-free, NLL of the chosen answer plus an odds-ratio term)")
     label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="assumed share of flipped labels (conservative DPO)")
     simpo_gamma: float = Field(0.5, ge=0, description="SimPO target reward margin γ")
     sft_weight: float = Field(0.0, ge=0, description="add this times the NLL of the chosen answer (RPO-style)")
@@ -41,9 +47,11 @@ def _step_loss(config: Config, policy_chosen, policy_rejected, reference_chosen,
         loss = losses.ipo_loss(margin, config.beta)
     elif config.loss_type == "hinge":
         loss = losses.hinge_loss(margin, config.beta)
-    else:
+    elif config.loss_type == "simpo":
         loss = losses.simpo_loss(policy_chosen, policy_rejected, chosen_tokens, rejected_tokens, config.beta,
                                  config.simpo_gamma)
+    else:
+        loss = losses.orpo_loss(policy_chosen, policy_rejected, chosen_tokens, rejected_tokens, config.beta)
     if config.sft_weight:
         loss = loss + config.sft_weight * (-policy_chosen / chosen_tokens)
     return loss.mean(), margin
@@ -52,7 +60,7 @@ def _step_loss(config: Config, policy_chosen, policy_rejected, reference_chosen,
 def run(ctx, config: Config) -> dict:
     import torch
 
-    from tuneline.eval.metrics import disabled_adapter, pair_logprobs, preference_metrics, tokenize_preference
+    from tuneline.eval.metrics import pair_logprobs, preference_metrics, tokenize_preference
     from tuneline.progress import info
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
@@ -70,21 +78,23 @@ def run(ctx, config: Config) -> dict:
 
     eval_pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in held_out]
     model.eval()
-    with disabled_adapter(model):  # the reference never changes: score it once, for train and held-out pairs
-        eval_reference = pair_logprobs(model, tokenizer, eval_pairs, config.batch_size * 2, "reference (held-out)")
-        if config.loss_type == "simpo":
+    reference = ctx.reference_for(model, config.reference, during_training=False)
+    reference_description = reference.description
+    info(f"reference: {reference_description}")
+    with reference.model(model) as reference_model:  # it never changes: score it once, train and held-out pairs
+        eval_reference = pair_logprobs(reference_model, tokenizer, eval_pairs, config.batch_size * 2,
+                                       "reference (held-out)")
+        if config.loss_type in REFERENCE_FREE:
             reference_chosen = reference_rejected = [0.0] * len(pairs)
         else:
-            reference_chosen, reference_rejected = pair_logprobs(model, tokenizer, pairs, config.batch_size * 2,
-                                                                 "reference (train)")
+            reference_chosen, reference_rejected = pair_logprobs(reference_model, tokenizer, pairs,
+                                                                 config.batch_size * 2, "reference (train)")
+    del reference
 
     def evaluate(m) -> dict[str, float]:
         if not eval_pairs:
             return {}
-        was_training = m.training
-        m.eval()
         policy = pair_logprobs(m, tokenizer, eval_pairs, config.batch_size * 2, "policy (held-out)")
-        m.train(was_training)
         return preference_metrics(*policy, *eval_reference, config.beta)
 
     before = evaluate(model)
@@ -110,7 +120,8 @@ def run(ctx, config: Config) -> dict:
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)
-    metrics = {**loop_metrics(result), "train_pairs": len(pairs), "eval_pairs": len(held_out)}
+    metrics = {**loop_metrics(result), "train_pairs": len(pairs), "eval_pairs": len(held_out),
+               "reference": reference_description}
     if before:
         metrics.update({f"{k}_before": v for k, v in before.items() if k != "pairs"})
         metrics.update({k: v for k, v in after.items() if k != "pairs"})

@@ -8,13 +8,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import StageConfig
+from tuneline.config.schema import ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
-class OnlineConfig(RewardSources, HeldOutEval, StageConfig):
+class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):
     """Options shared by the TRL-backed online stages."""
 
     max_steps: int = Field(20, ge=1, description="optimizer steps")
@@ -24,7 +25,7 @@ class OnlineConfig(RewardSources, HeldOutEval, StageConfig):
     temperature: float = Field(1.0, gt=0, description="sampling temperature")
     top_p: float = Field(1.0, gt=0, le=1, description="nucleus sampling")
     learning_rate: float = Field(1e-4, gt=0, description="learning rate")
-    beta: float = Field(0.04, ge=0, description="KL coefficient against the reference (base, adapter disabled)")
+    beta: float = Field(0.04, ge=0, description="KL coefficient against the reference (see `reference`)")
     num_iterations: int = Field(1, ge=1, description="updates per generated batch (μ in the GRPO paper)")
     epsilon: float = Field(0.2, gt=0, description="clip range of the policy ratio")
     logging_steps: int = Field(1, ge=1, description="log every N steps")
@@ -46,6 +47,37 @@ def trl_reward_function(reward) -> Any:
 
     reward_function.__name__ = "reward"
     return reward_function
+
+
+def online_reference(ctx, config: OnlineConfig, trainer):
+    """The reference TRL's trainer holds, made the one `reference:` asks for.
+
+    TRL keeps it itself: for a PEFT policy a frozen copy of the adapter named "ref", made
+    in the trainer's __init__ (the entering policy); for full fine-tuning a frozen model
+    loaded from the policy's own folder (the entering weights). `reference: base` on a
+    PEFT policy removes that copy, so TRL switches the adapters off instead.
+    """
+    from tuneline.errors import ConfigError
+    from tuneline.models.reference import REFERENCE_ADAPTER, Reference, add_reference_adapter
+
+    model = trainer.model
+    previous = ctx.previous_artifact()
+    entering = f"stage '{ctx.stage.from_}'" if previous is not None else "the base model"
+    if config.reference == "base" and previous is not None and (previous.kind == "model" or
+                                                              not hasattr(model, "peft_config")):
+        raise ConfigError(f"reference: base is not available to {config.type} after a full fine-tuning stage",
+                          where=f"stages.{ctx.stage.name}.reference", fix="use reference: entering")
+    if not hasattr(model, "peft_config"):
+        if trainer.ref_model is None:  # β = 0: TRL keeps none; held-out KL is measured against a copy
+            return ctx.reference_for(model, "entering")
+        return Reference(f"{entering} (frozen copy)", frozen_model=trainer.ref_model)
+    if config.reference == "base":
+        if REFERENCE_ADAPTER in model.peft_config:
+            model.delete_adapter(REFERENCE_ADAPTER)
+        return Reference("the base model (adapters off)", adapters_off=True)
+    if REFERENCE_ADAPTER not in model.peft_config:  # β = 0: TRL made none
+        add_reference_adapter(model)
+    return Reference(f"{entering} (frozen copy of its adapter)", adapter=REFERENCE_ADAPTER)
 
 
 def _log_callback(ctx):
@@ -82,13 +114,6 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     policy, tokenizer = ctx.load_policy(trainable=True)
     held_out = held_out_prompts(splits, config)
 
-    def evaluate() -> dict[str, float]:
-        return evaluate_policy(policy, tokenizer, held_out, reward, None, None, ctx.seed, config.max_new_tokens,
-                               config.temperature, config.top_p, config.prompts_per_step * config.num_generations)
-
-    before = evaluate() if held_out else {}
-    if before:
-        info(f"before {method.upper()}: held-out reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}")
     trainer_dir = ctx.checkpoint_dir
     args = TrainerConfig(
         output_dir=str(trainer_dir), use_cpu=not torch.cuda.is_available(), bf16=False,
@@ -101,6 +126,17 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     dataset = Dataset.from_list([{"prompt": p.messages} for p in splits.train])
     trainer = Trainer(model=policy, reward_funcs=[trl_reward_function(reward)], args=args, train_dataset=dataset,
                       processing_class=tokenizer, callbacks=[_log_callback(ctx)])
+    reference = online_reference(ctx, config, trainer)
+    info(f"reference: {reference.description}")
+
+    def evaluate() -> dict[str, float]:
+        return evaluate_policy(trainer.model, tokenizer, held_out, reward, reference, None, ctx.seed,
+                               config.max_new_tokens, config.temperature, config.top_p,
+                               config.prompts_per_step * config.num_generations)
+
+    before = evaluate() if held_out else {}
+    if before:
+        info(f"before {method.upper()}: held-out reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}")
     resume = ctx.resume and any(trainer_dir.glob("checkpoint-*"))
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=True if resume else None)
@@ -112,7 +148,8 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     if after:
         info(f"{method.upper()}: held-out reward {before['reward_mean']:.3f} → {after['reward_mean']:.3f}, "
              f"KL {before['kl']:.3f} → {after['kl']:.3f}")
-    return {"steps": result.global_step, "train_loss": result.training_loss, "train_runtime_s": round(runtime, 1),
+    return {"steps": result.global_step, "reference": reference.description, "train_loss": result.training_loss,
+            "train_runtime_s": round(runtime, 1),
             **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
 
 

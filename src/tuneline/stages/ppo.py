@@ -1,5 +1,6 @@
 """PPO against a reward (model, function or both), with a per-token KL penalty to the
-reference policy (the same base with the adapter switched off): Ziegler et al. 2019
+reference policy (the policy as it enters the stage, e.g. the SFT model; see
+tuneline.models.reference): Ziegler et al. 2019
 (arXiv 1909.08593) with the PPO details of Schulman et al. 2017 (arXiv 1707.06347).
 
 Each step: sample completions for a batch of prompts → score them (reward, −β·KL per
@@ -15,13 +16,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import StageConfig
+from tuneline.config.schema import ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
-class Config(RewardSources, HeldOutEval, StageConfig):
+class Config(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):
     type: Literal["ppo"] = "ppo"
     max_steps: int = Field(20, ge=1, description="PPO steps; each samples one rollout batch and updates on it")
     rollout_batch_size: int = Field(8, ge=1, description="prompts sampled per step, per process")
@@ -67,15 +69,12 @@ class Config(RewardSources, HeldOutEval, StageConfig):
 
 
 def load_models(ctx, config: Config):
-    """(PolicyWithValue, tokenizer, frozen reference or None)."""
+    """(PolicyWithValue, tokenizer, Reference)."""
     from tuneline.models.load import lora_config
     from tuneline.rl.value_head import PolicyWithValue
 
     policy, tokenizer = ctx.load_policy(trainable=True)
-    reference = None
-    if not hasattr(policy, "disable_adapter"):  # full fine-tuning: a frozen copy is the reference
-        reference, _ = ctx.load_policy(trainable=False)
-        reference.requires_grad_(False).eval()
+    reference = ctx.reference_for(policy, config.reference)
     critic = None
     if config.value_model == "separate":
         from peft import get_peft_model
@@ -89,18 +88,6 @@ def load_models(ctx, config: Config):
         policy.get_base_model().config.hidden_size
     return (PolicyWithValue(policy, hidden_size, critic, detach_features=config.value_model == "head"), tokenizer,
             reference)
-
-
-def trainable_digest(model) -> str:
-    """SHA-256 of the trainable weights this process holds: equal across data-parallel ranks."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name, parameter in sorted(model.named_parameters()):
-        if parameter.requires_grad:
-            digest.update(name.encode())
-            digest.update(parameter.detach().float().cpu().numpy().tobytes())
-    return digest.hexdigest()
 
 
 def prompt_order(count: int, step: int, per_step: int, seed: int) -> list[int]:
@@ -136,9 +123,9 @@ def run(ctx, config: Config) -> dict:
     from tuneline.rl.rollout import generate_rollouts
     from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.rl.stats import RunningMoments
+    from tuneline.runtime import StopRequest
     from tuneline.stages.common import finish_training, save_artifact
-    from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-    from tuneline.train.loop import _StopRequest
+    from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     rank, world = accelerator.process_index, accelerator.num_processes
@@ -153,8 +140,10 @@ def run(ctx, config: Config) -> dict:
     from tuneline.train.dropout import remove_dropout
 
     remove_dropout(model)  # dropout would make the PPO ratio ≠ 1 before any update
-    if reference is not None:
-        reference.to(accelerator.device)
+    if reference.frozen_model is not None:
+        reference.frozen_model.to(accelerator.device)
+    if rank == 0:
+        info(f"reference: {reference.description}")
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
@@ -197,7 +186,7 @@ def run(ctx, config: Config) -> dict:
     progress_bar = bar(total=config.max_steps, desc=f"PPO {ctx.stage.name}", unit="step")
     progress_bar.update(step)
     history = []
-    with _StopRequest() as stop:
+    with StopRequest() as stop:
         while step < config.max_steps:
             step_start = time.perf_counter()
             indices = prompt_order(len(splits.train), step, config.rollout_batch_size * world, ctx.seed)
@@ -258,21 +247,23 @@ def run(ctx, config: Config) -> dict:
     runtime = time.perf_counter() - started
     after = evaluate() if held_out else {}
     accelerator.wait_for_everyone()
-    metrics = {"steps": step, "train_runtime_s": round(runtime, 1), "kl_coef_final": kl_controller.value,
+    metrics = {"steps": step, "reference": reference.description, "train_runtime_s": round(runtime, 1),
+               "kl_coef_final": kl_controller.value,
                "kl_target": config.kl_target, "kl_limit": config.kl_limit, "processes": world,
                "trainable_sha256": trainable_digest(unwrapped), "initial_trainable_sha256": initial_digest,
                **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
     if history:
         metrics.update(train_reward_first=history[0]["reward_mean"], train_reward_last=history[-1]["reward_mean"],
                        train_kl_last=history[-1]["kl"])
+    save_artifact(unwrapped.policy, tokenizer, ctx.stage_dir)  # rank 0 writes, every process waits for it
     if rank == 0:
-        save_artifact(unwrapped.policy, tokenizer, ctx.stage_dir)
         torch.save(unwrapped.value_head.state_dict(), ctx.stage_dir / "value_head.pt")
         finish_training(ctx.stage_dir)
         if after:
             log.write(step=step, **{f"eval_{k}": v for k, v in after.items()})
             prefix = f"before PPO: reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}; " if before else ""
-            info(f"{prefix}after PPO: held-out reward {after['reward_mean']:.3f}, KL {after['kl']:.3f} "
+            info(f"{prefix}after PPO: held-out reward {after['reward_mean']:.3f} (SE {after['reward_se']:.3f}), "
+                 f"KL {after['kl']:.3f} "
                  f"(target {config.kl_target})")
     accelerator.wait_for_everyone()
     return metrics

@@ -15,6 +15,7 @@ from pydantic import Field
 from tuneline.config.schema import TrainingStageConfig
 
 DATA_TASK = "preference"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class Config(TrainingStageConfig):

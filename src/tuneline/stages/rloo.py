@@ -11,6 +11,7 @@ from pydantic import Field
 from tuneline.stages.grpo import OnlineConfig, run_online
 
 DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class Config(OnlineConfig):

@@ -7,6 +7,7 @@ from typing import Literal
 from tuneline.config.schema import TrainingStageConfig
 
 DATA_TASK = "sft"
+DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
 
 
 class Config(TrainingStageConfig):

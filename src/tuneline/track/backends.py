@@ -8,8 +8,11 @@ metrics and artifacts, and, at the end, one registered model version per final a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import posixpath
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,20 @@ from tuneline.io import JsonlLog, atomic_write_json
 from tuneline.progress import info
 
 TRACKING_FILE = "tracking.json"  # in the run directory: the backend's run id, so --resume continues it
+METRIC_NAMES_FILE = "metric_names.json"  # in the tracked run: each renamed metric's original name
+_NOT_MLFLOW = re.compile(r"[^A-Za-z0-9_\-. :/]")
+
+
+def mlflow_metric_name(name: str) -> str:
+    """A metric name MLflow accepts: letters, digits and `_ - . : /` and spaces, as a
+    normalised path. Anything else (a class label ending in "?", accents, "//") becomes
+    "_", and a short hash of the original keeps two renamed names apart."""
+    clean = _NOT_MLFLOW.sub("_", name)
+    if posixpath.normpath(clean) != clean or clean.startswith(("/", "..")):
+        clean = clean.replace("/", "_")
+    if clean == name:
+        return name
+    return f"{clean}_{hashlib.sha256(name.encode()).hexdigest()[:6]}"
 
 
 def default_mlflow_uri(run_dir: Path) -> str:
@@ -72,6 +89,7 @@ class MlflowTracker:
         self.config, self.run_dir = config, Path(run_dir)
         self.uri = uri or default_mlflow_uri(self.run_dir)
         self.log_weights = log_weights
+        self.renamed: dict[str, str] = {}  # MLflow name → original, for names MLflow refuses
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
         name = experiment or config.name
         found = self.client.get_experiment_by_name(name)
@@ -113,11 +131,14 @@ class MlflowTracker:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        rows = [Metric(f"{stage_name}/{key}", value, now, step)
+        rows = [Metric(self._metric_name(f"{stage_name}/{key}"), value, now, step)
                 for step, values in step_metrics(stage_dir) for key, value in values.items()]
-        rows += [Metric(f"{stage_name}/{key}", value, now, 0) for key, value in numeric_items(metrics).items()]
+        rows += [Metric(self._metric_name(f"{stage_name}/{key}"), value, now, 0)
+                 for key, value in numeric_items(metrics).items()]
         for start in range(0, len(rows), 1000):  # MLflow's batch limit
             self.client.log_batch(self.run_id, metrics=rows[start:start + 1000])
+        if self.renamed:
+            self.client.log_dict(self.run_id, self.renamed, METRIC_NAMES_FILE)
         for name in ("metrics.json", "log.jsonl", "report.html", "samples.jsonl"):
             if (stage_dir / name).is_file():
                 self.client.log_artifact(self.run_id, str(stage_dir / name), artifact_path=stage_name)
@@ -125,6 +146,12 @@ class MlflowTracker:
         if artifact is not None and (self.log_weights == "all" or
                                      (self.log_weights == "adapters" and artifact.name == "adapter")):
             self.client.log_artifacts(self.run_id, str(artifact), artifact_path=f"{stage_name}/{artifact.name}")
+
+    def _metric_name(self, name: str) -> str:
+        clean = mlflow_metric_name(name)
+        if clean != name:
+            self.renamed[clean] = name
+        return clean
 
     def _register(self, stage_name: str, artifact: Path) -> None:
         from mlflow.exceptions import MlflowException

@@ -17,6 +17,18 @@ def trainable_state(model) -> dict[str, Any]:
     return {name: p.detach().cpu().clone() for name, p in model.named_parameters() if p.requires_grad}
 
 
+def trainable_digest(model) -> str:
+    """SHA-256 of the trainable weights this process holds: equal across data-parallel ranks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, parameter in sorted(model.named_parameters()):
+        if parameter.requires_grad:
+            digest.update(name.encode())
+            digest.update(parameter.detach().float().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def save_checkpoint(directory: Path, step: int, model, optimizer, scheduler, progress: dict[str, Any], keep: int) -> Path:
     import random
 

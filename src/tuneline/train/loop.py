@@ -3,14 +3,19 @@
 A stage supplies `step_fn(model, example_indices) -> (loss, metrics)`; the loop owns
 the rest: batch order, gradient accumulation, AdamW and the LR schedule, bf16 autocast,
 clipping, logging (log.jsonl + console), periodic evaluation, resumable checkpoints, and
-Ctrl-C (checkpoint, then stop). Data parallelism: each process takes every
-world_size-th batch and gradients are averaged before each optimizer step.
+Ctrl-C (checkpoint, then stop).
+
+Each optimizer step takes one global batch of batch_size × gradient_accumulation_steps ×
+processes examples, cut into micro-batches of batch_size (dealt round-robin to the
+processes) and, on CPUs, into forward passes of at most micro_batch_tokens. Every pass's
+loss is weighted by its share of the whole global batch (label tokens for SFT, pairs for
+DPO), and gradients are summed over processes: the step's gradient is exactly that of the
+global batch, however it is split (batch 8 = batch 2 × 4 accumulation = 2 processes × 4).
 """
 
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,8 +23,9 @@ from typing import Any
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
+from tuneline.runtime import StopRequest, process_rank, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
-from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
 
 StepFn = Callable[[Any, list[int]], tuple[Any, dict[str, float]]]
@@ -32,60 +38,33 @@ class LoopResult:
     runtime_s: float
     tokens_per_second: float
     mfu: float
+    trainable_sha256: str = ""  # of the trained weights, checked equal on every process
+    processes: int = 1
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-def use_bf16(precision: str, device_type: str) -> bool:
+def _sum_gradients(params) -> None:
+    """Each process's gradient is already weighted by its share of the global batch: sum them."""
     import torch
-
-    if precision == "bf16":
-        return True
-    if precision == "auto":
-        return device_type == "cuda" and torch.cuda.is_bf16_supported()
-    return False
-
-
-class _StopRequest:
-    """Turns the first Ctrl-C into a checkpoint-and-stop at the next step boundary."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous = None
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread
-            self._previous = None
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested:  # a second Ctrl-C stops at once
-            raise KeyboardInterrupt
-        self.requested = True
-        info("\nCtrl-C: saving a checkpoint at the end of this step (press again to stop at once)")
-
-    def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def _world():
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def _average_gradients(params) -> None:
-    import torch.distributed as dist
-
-    world = dist.get_world_size()
     for p in params:
-        if p.grad is not None:
-            dist.all_reduce(p.grad)
-            p.grad /= world
+        if p.grad is None:  # a process whose share of a short last batch was empty
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad)
+
+
+def step_batches(lengths: list[int], config: TrainingStageConfig, seed: int, epoch: int, grouped: bool,
+                 world: int) -> list[list[int]]:
+    """The global batch of each optimizer step of one epoch."""
+    global_batch = config.batch_size * config.gradient_accumulation_steps * world
+    return batch_order(lengths, global_batch, seed, epoch, grouped)
+
+
+def process_share(batch: list[int], batch_size: int, rank: int, world: int) -> list[list[int]]:
+    """This process's micro-batches of a global batch: every world-th slice of batch_size."""
+    micro = [batch[start:start + batch_size] for start in range(0, len(batch), batch_size)]
+    return micro[rank::world]
 
 
 def micro_batch_budget(setting: int | str, device_type: str) -> int | None:
@@ -108,7 +87,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     import torch
     from transformers import get_scheduler
 
-    rank, world = _world()
+    rank, world = process_rank()
     device = next(model.parameters()).device
     budget = micro_batch_budget(config.micro_batch_tokens, device.type)
     # passes within a batch are cut longest-first, which removes most padding without
@@ -127,9 +106,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     # tensors the per-op overhead dominated the step (18% of a CPU step in py-spy); same math.
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay,
                                   fused=device.type in ("cpu", "cuda"))
-    batches_per_epoch = len(batch_order(lengths, config.batch_size, ctx.seed, 0, grouped)) // world
-    steps_per_epoch = max(1, batches_per_epoch // config.gradient_accumulation_steps)
-    total_steps = config.max_steps or max(1, math.ceil(steps_per_epoch * config.epochs))
+    batches_per_epoch = len(step_batches(lengths, config, ctx.seed, 0, grouped, world))
+    total_steps = config.max_steps or max(1, math.ceil(batches_per_epoch * config.epochs))
     scheduler_name = {"constant": "constant_with_warmup"}.get(config.lr_scheduler, config.lr_scheduler)
     scheduler = get_scheduler(scheduler_name, optimizer, num_warmup_steps=int(config.warmup_ratio * total_steps),
                               num_training_steps=total_steps)
@@ -138,11 +116,10 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
 
-    step, micro_position = 0, 0  # micro_position: micro-batches consumed since the start
+    step = 0  # also the number of global batches consumed
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
     if checkpoint is not None:
-        progress = load_checkpoint(checkpoint, model, optimizer, scheduler)
-        step, micro_position = progress["step"], progress["micro_position"]
+        step = load_checkpoint(checkpoint, model, optimizer, scheduler)["step"]
         info(f"resumed from {checkpoint.name} (step {step}/{total_steps})")
 
     flops_per_token = training_flops_per_token(model, full_finetune)
@@ -154,35 +131,38 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     last_loss = float("nan")
     epoch_cache: dict[int, list[list[int]]] = {}
 
-    def micro_batch(position: int) -> list[int]:
+    def global_batch(position: int) -> list[int]:
         epoch, offset = divmod(position, batches_per_epoch)
         if epoch not in epoch_cache:
             epoch_cache.clear()
-            order = batch_order(lengths, config.batch_size, ctx.seed, epoch, grouped)
-            epoch_cache[epoch] = order[rank::world][:batches_per_epoch]
+            epoch_cache[epoch] = step_batches(lengths, config, ctx.seed, epoch, grouped, world)
         return epoch_cache[epoch][offset]
 
     model.train()
     progress_bar = bar(total=total_steps, desc=f"training {ctx.stage.name}", unit="step")
     progress_bar.update(step)
-    with _StopRequest() as stop:
+    with StopRequest() as stop:
         while step < total_steps:
             step_metrics: dict[str, float] = {}
-            for _ in range(config.gradient_accumulation_steps):
-                indices = micro_batch(micro_position)
-                total_weight = sum(weights[i] for i in indices) or 1.0
+            batch = global_batch(step)
+            total_weight = sum(weights[i] for i in batch) or 1.0
+            step_loss, local_share = 0.0, 0.0
+            for indices in process_share(batch, config.batch_size, rank, world):
                 for chunk in split_by_tokens(indices, lengths, budget):
-                    share = sum(weights[i] for i in chunk) / total_weight / config.gradient_accumulation_steps
+                    share = sum(weights[i] for i in chunk) / total_weight
                     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
                         loss, metrics = step_fn(model, chunk)
                     (loss * share).backward()
-                    window_loss += loss.item() * share
+                    step_loss += loss.item() * share
+                    local_share += share
                     window_tokens += int(metrics.pop("tokens", 0))
                     for key, value in metrics.items():
                         step_metrics[key] = step_metrics.get(key, 0.0) + value * share
-                micro_position += 1
+            local_share = local_share or 1.0  # logged figures: this process's mean over its examples
+            window_loss += step_loss / local_share
+            step_metrics = {key: value / local_share for key, value in step_metrics.items()}
             if world > 1:
-                _average_gradients(params)
+                _sum_gradients(params)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm).item()
             optimizer.step()
             scheduler.step()
@@ -194,7 +174,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 steps_in_window = (step - 1) % config.logging_steps + 1
                 last_loss = window_loss / steps_in_window
                 tokens_per_second = window_tokens * world / max(elapsed, 1e-9)
-                record = {"step": step, "epoch": round(micro_position / batches_per_epoch, 3), "loss": last_loss,
+                record = {"step": step, "epoch": round(step / batches_per_epoch, 3), "loss": last_loss,
                           "learning_rate": scheduler.get_last_lr()[0], "grad_norm": grad_norm,
                           "tokens_per_second": tokens_per_second,
                           "mfu": tokens_per_second * flops_per_token / peak, **step_metrics}
@@ -210,8 +190,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 if rank == 0:
                     log.write(step=step, **{f"eval_{k}": v for k, v in eval_metrics.items()})
             if rank == 0 and (step % config.save_steps == 0 or stop.requested) and step < total_steps:
-                save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler,
-                                {"micro_position": micro_position}, keep=config.save_total_limit)
+                save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler, {},
+                                keep=config.save_total_limit)
             if stop.requested:
                 progress_bar.close()
                 raise KeyboardInterrupt
@@ -219,4 +199,18 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     runtime = time.perf_counter() - run_start
     tokens_per_second = run_tokens * world / max(runtime, 1e-9)
     return LoopResult(steps=step, train_loss=last_loss, runtime_s=runtime, tokens_per_second=tokens_per_second,
-                      mfu=tokens_per_second * flops_per_token / peak, history=history)
+                      mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=_agreed_digest(model, world),
+                      processes=world, history=history)
+
+
+def _agreed_digest(model, world: int) -> str:
+    """The digest of the trained weights, checked equal on every data-parallel process."""
+    digest = trainable_digest(model)
+    if world > 1:
+        import torch.distributed as dist
+
+        digests: list = [None] * world
+        dist.all_gather_object(digests, digest)
+        if len(set(digests)) > 1:
+            raise RuntimeError(f"data-parallel processes ended with different weights: {digests}")
+    return digest

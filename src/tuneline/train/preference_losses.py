@@ -38,3 +38,41 @@ def simpo_loss(policy_chosen, policy_rejected, chosen_tokens, rejected_tokens, b
     import torch.nn.functional as F
 
     return -F.logsigmoid(beta * policy_chosen / chosen_tokens - beta * policy_rejected / rejected_tokens - gamma)
+
+
+def orpo_loss(policy_chosen, policy_rejected, chosen_tokens, rejected_tokens, lam: float):
+    """L_SFT + λ·L_OR, Eq. 6–7 of arXiv 2403.07691 (ORPO), reference-free.
+
+    As in the paper (Eq. 3–4), P(y|x) is the length-normalised likelihood
+    exp((1/|y|) Σ_t log π(y_t|x, y<t)) and odds(y|x) = P / (1 − P);
+    L_OR = −log σ(log odds(y_w|x) − log odds(y_l|x)). L_SFT is the chosen answer's NLL
+    per token (each pair's own mean; the batch mean is then taken over pairs).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    mean_chosen = policy_chosen / chosen_tokens
+    mean_rejected = policy_rejected / rejected_tokens
+    # log(1 − P) = log(−expm1(log P)): exact for P close to 1 and to 0
+    log_odds = (mean_chosen - mean_rejected) - (torch.log(-torch.expm1(mean_chosen))
+                                                - torch.log(-torch.expm1(mean_rejected)))
+    return -mean_chosen - lam * F.logsigmoid(log_odds)
+
+
+def kto_loss(policy_logps, reference_logps, desirable, kl_estimate, beta: float, desirable_weight: float = 1.0,
+             undesirable_weight: float = 1.0):
+    """λ_y − v(x, y), Eq. 8 of arXiv 2402.01306 (KTO), per example.
+
+    r = log π(y|x) − log π_ref(y|x); z₀ = `kl_estimate` (the batch's KL(π‖π_ref) estimated on
+    mismatched prompt/answer pairs, clamped at 0 and detached by the caller);
+    v = λ_D σ(β(r − z₀)) for a desirable answer, λ_U σ(β(z₀ − r)) for an undesirable one.
+    """
+    import torch
+
+    logratio = policy_logps - reference_logps
+    desirable = desirable.bool()
+    value = torch.where(desirable, desirable_weight * torch.sigmoid(beta * (logratio - kl_estimate)),
+                        undesirable_weight * torch.sigmoid(beta * (kl_estimate - logratio)))
+    weight = torch.where(desirable, torch.full_like(value, desirable_weight),
+                         torch.full_like(value, undesirable_weight))
+    return weight - value

@@ -1,0 +1,74 @@
+"""What every stage and training loop shares about where and how it runs: the process
+group (data parallelism under torchrun), bf16 autocast, and Ctrl-C as a request to stop
+at the next step boundary with a checkpoint."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from tuneline.progress import info
+
+
+def process_rank() -> tuple[int, int]:
+    """(rank, world size) of this process; (0, 1) outside torch.distributed."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def start_process_group() -> tuple[int, int]:
+    """Join the process group torchrun (or `tuneline run --nproc`) describes in the
+    environment: gloo on CPUs, NCCL on GPUs (each process on its LOCAL_RANK's device)."""
+    import torch
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return process_rank()
+
+
+def barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+def use_bf16(precision: str, device_type: str) -> bool:
+    import torch
+
+    if precision == "bf16":
+        return True
+    if precision == "auto":
+        return device_type == "cuda" and torch.cuda.is_bf16_supported()
+    return False
+
+
+class StopRequest:
+    """Turns the first Ctrl-C into a checkpoint-and-stop at the next step boundary."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self.requested = True
+        info("\nCtrl-C: saving a checkpoint at the end of this step (press again to stop at once)")
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)

@@ -1,0 +1,48 @@
+"""`tuneline run --nproc 2` trains SFT and then DPO over two data-parallel CPU processes
+(torchrun, gloo): one run directory, written by the first process; the processes end with
+identical weights (the loop checks their digests), equal to one process trained on the same
+global batches."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import torch
+from quickstart_pipelines import write_pipeline
+from safetensors.torch import load_file
+
+from tuneline.pipeline.runner import run_pipeline
+
+
+def _stages(sft_batch: int, dpo_batch: int) -> list[str]:
+    common = "max_steps: 3, learning_rate: 1.0e-4, max_eval_examples: 2, micro_batch_tokens: off"
+    return [f"{{name: sft, type: sft, dataset: chats, batch_size: {sft_batch}, {common}}}",
+            f"{{name: dpo, type: dpo, from: sft, dataset: prefs, batch_size: {dpo_batch}, {common}}}",
+            "{name: eval, type: eval, suites: [loss], max_examples: 4}"]
+
+
+def test_two_processes_train_the_same_weights_as_one(tmp_path, tiny_lm_dir, quickstart_dir):
+    # per process: 4 SFT conversations and 2 DPO pairs a step; the one process takes both shares
+    pipeline = write_pipeline(tmp_path / "ddp.yaml", tiny_lm_dir, quickstart_dir, _stages(4, 2), name="ddp", seed=2)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    completed = subprocess.run([sys.executable, "-m", "tuneline.cli.main", "run", str(pipeline), "--nproc", "2",
+                                "--output-dir", str(tmp_path / "ddp-runs")], env=env, capture_output=True, text=True,
+                               timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    [run_dir] = (tmp_path / "ddp-runs" / "ddp").iterdir()  # one run directory for both processes
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "done" and [s["status"] for s in manifest["stages"]] == ["done"] * 3
+    single = run_pipeline(write_pipeline(tmp_path / "one.yaml", tiny_lm_dir, quickstart_dir, _stages(8, 4),
+                                         name="one", seed=2), output_dir=str(tmp_path / "runs"))
+    base = load_file(tiny_lm_dir / "model.safetensors")
+    for stage in ("sft", "dpo"):
+        metrics = json.loads((run_dir / stage / "metrics.json").read_text())
+        assert metrics["processes"] == 2  # and their digests agreed, or the stage would have failed
+        parallel = load_file(run_dir / stage / "model" / "model.safetensors")
+        alone = load_file(single / stage / "model" / "model.safetensors")
+        assert max((parallel[k] - base[k]).abs().max().item() for k in base) > 2e-4  # training moved them
+        for name, tensor in alone.items():
+            torch.testing.assert_close(parallel[name], tensor, rtol=0, atol=1e-5, msg=f"{stage}: {name} differs")
