@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: a tiny random-weight causal LM on disk (with the
-real SmolLM2 tokenizer and chat template), and the quickstart's data."""
+real SmolLM2 tokenizer and chat template), a tiny BERT (with the MiniLM tokenizer), and
+the quickstart's data."""
 
 from __future__ import annotations
 
@@ -31,6 +32,27 @@ def write_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def write_tiny_encoder(folder: Path) -> Path:
+    """A 2-layer BERT (hidden 32) with the MiniLM tokenizer, saved as a plain HF folder."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from tuneline.models.registry import resolve_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path("builtin:minilm-l6"))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                        num_attention_heads=2, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory) -> Path:
+    return write_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""Console output: progress bars and status lines (stderr), sparse when not a terminal."""
+"""Console output: progress bars and status lines (stderr).
+
+On a terminal a long operation shows a tqdm bar (count, rate, time left). In a log file
+redraws would pile up, so there it prints one line every tenth of the way instead.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,94 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
-from tqdm.auto import tqdm
+from datetime import timedelta
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+LOG_INTERVAL_S = 30.0  # without a known total: a line at most this often
+LOG_MIN_DURATION_S = 1.0  # an operation expected to take less prints no lines: nobody waits for it
 
-def bar(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "", unit: str = "it") -> tqdm:
-    terminal = sys.stderr.isatty()
-    # in a log file every redraw stays: update every 30 s there instead of every second
+
+class LineProgress:
+    """The parts of tqdm's interface the project uses, printing whole lines: one each time
+    another tenth of `total` is done (or every LOG_INTERVAL_S when the total is unknown),
+    unless the whole operation is on course to take under LOG_MIN_DURATION_S."""
+
+    def __init__(self, iterable: Iterable[Any] | None = None, *, total: int | None = None, desc: str = "",
+                 unit: str = "it"):
+        if total is None and hasattr(iterable, "__len__"):
+            total = len(iterable)  # type: ignore[arg-type]
+        self.iterable, self.total, self.desc, self.unit = iterable, total, desc, unit
+        self.n = 0
+        self.postfix = ""
+        self._start = self._last_line = time.monotonic()
+        self._tenths_shown = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.iterable or ():
+            yield item
+            self.update(1)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if self.total:
+            tenths = min(10, self.n * 10 // self.total)
+            if tenths > self._tenths_shown:
+                self._tenths_shown = tenths
+                if self._projected_s() >= LOG_MIN_DURATION_S:
+                    self._print()
+        elif time.monotonic() - self._last_line >= LOG_INTERVAL_S:
+            self._print()
+
+    def set_postfix(self, **values: Any) -> None:
+        self.postfix = ", ".join(f"{key}={value}" for key, value in values.items())
+
+    def close(self) -> None:
+        """Nothing to clear: every line printed stays in the log."""
+
+    def _projected_s(self) -> float:
+        """Elapsed plus remaining time, at the rate so far."""
+        elapsed = time.monotonic() - self._start
+        return elapsed * self.total / self.n if self.n and self.total else elapsed
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self._start
+        rate = self.n / elapsed if elapsed > 0 else 0.0
+        done = f"{self.n}/{self.total} {self.unit} ({100 * self.n / self.total:.0f}%)" if self.total else \
+            f"{self.n} {self.unit}"
+        speed = f"{rate:.2f} {self.unit}/s" if rate >= 1 or rate == 0 else f"{1 / rate:.1f} s/{self.unit}"
+        parts = [f"{self.desc}: {done}", speed]
+        if self.total and rate > 0:
+            parts.append(f"ETA {timedelta(seconds=round((self.total - self.n) / rate))}")
+        return ", ".join(parts + ([self.postfix] if self.postfix else []))
+
+    def _print(self) -> None:
+        self._last_line = time.monotonic()
+        print(self.line(), file=sys.stderr, flush=True)
+
+
+def bar(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "", unit: str = "it"):
+    """A progress bar on a terminal, progress lines in a log; iterate it or call update(n)."""
+    if not sys.stderr.isatty():
+        return LineProgress(iterable, total=total, desc=desc, unit=unit)
+    from tqdm.auto import tqdm
+
     return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False,
-                disable=None if terminal else False, mininterval=1.0 if terminal else 30.0)
+                mininterval=1.0)
+
+
+class _NoProgress:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def batch_bar(total: int, batch_size: int, *, desc: str, unit: str):
+    """A bar over `total` items done `batch_size` at a time; none for one batch (nothing to watch)."""
+    return bar(total=total, desc=desc, unit=unit) if total > batch_size else _NoProgress()
 
 
 @contextlib.contextmanager

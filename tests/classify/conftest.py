@@ -1,5 +1,5 @@
-"""Fixtures for the classify tests: a tiny random-weight BERT on disk (with the real
-MiniLM tokenizer) and a keyword dataset."""
+"""Fixtures for the classify tests: one torch thread and a keyword dataset (the tiny BERT
+is tests/conftest.py's tiny_encoder_dir)."""
 
 from __future__ import annotations
 
@@ -19,24 +19,6 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
-
-
-@pytest.fixture(scope="session")
-def tiny_encoder_dir(tmp_path_factory) -> Path:
-    """A 2-layer BERT (hidden 32) with the MiniLM tokenizer, saved as a plain HF folder."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    from tuneline.models.registry import resolve_model_path
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path("builtin:minilm-l6"))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                        num_attention_heads=2, max_position_embeddings=64)
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from tuneline.cli.options import add_stage_option
+
 
 def register(subparsers) -> None:
     run = subparsers.add_parser("run", help="run a pipeline file (or resume a run)",
@@ -33,7 +35,8 @@ def register(subparsers) -> None:
 
     chat = subparsers.add_parser("chat", help="chat with a model or a run's result",
                                  description="Chat through the model's chat template: interactive, or one-shot with --prompt.")
-    chat.add_argument("target", help="run directory, stage folder, or model reference")
+    chat.add_argument("target", help="run directory (its last policy stage), stage folder, or model reference")
+    add_stage_option(chat, "policy (sft, dpo, ppo, ...)")
     chat.add_argument("--prompt", help="one message; print the answer and exit")
     chat.add_argument("--system", help="system message")
     chat.add_argument("--max-new-tokens", type=int, default=256)
@@ -45,8 +48,8 @@ def register(subparsers) -> None:
     config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
     explain = config_sub.add_parser("explain", help="print the options of a stage type or section",
                                     description="Print the options of a stage type (sft, dpo, ...) or a section "
-                                                "(pipeline, model, adapter, dataset).")
-    explain.add_argument("what", help="stage type or section name")
+                                                "(pipeline, model, adapter, dataset); without one, list them.")
+    explain.add_argument("what", nargs="?", help="stage type or section name (none: list them all)")
     explain.set_defaults(handler=_explain)
 
 
@@ -87,7 +90,7 @@ def _chat(args: argparse.Namespace) -> int:
     from tuneline.eval.generate import generate_chat
     from tuneline.models.load import load_for_inference
 
-    model, tokenizer = load_for_inference(args.target)
+    model, tokenizer = load_for_inference(args.target, stage=args.stage)
     history = [{"role": "system", "content": args.system}] if args.system else []
 
     def answer(text: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from tuneline.cli.options import add_stage_option
 from tuneline.errors import ModelError
 
 SUITE_CHOICES = ["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
@@ -17,6 +18,7 @@ def register(subparsers) -> None:
         description="Run evaluation suites. On a run directory: the base and every trained stage, on the held-out "
                     "data of the run (like an eval stage). On a model or artifact: the data files given.")
     ev.add_argument("target", help="run directory, stage folder, adapter/model folder, or model reference")
+    add_stage_option(ev, "policy stages and base; NAME: that stage against base")
     ev.add_argument("--suite", action="append", choices=SUITE_CHOICES, dest="suites",
                     help="suite to run (repeatable; default: loss, preference, winrate, generate)")
     ev.add_argument("--against", help="second model for the win rate (model or artifact; default for runs: base)")
@@ -104,6 +106,8 @@ def _eval_run(args: argparse.Namespace, run_dir: Path, suites: list[str]) -> int
     """Evaluate a run as an eval stage appended to it would."""
     from tuneline.config.load import load_pipeline
     from tuneline.eval import stage
+    from tuneline.eval.targets import trained_stages
+    from tuneline.models.artifacts import pick_stage
     from tuneline.pipeline.context import StageContext
 
     pipeline = load_pipeline(run_dir / "pipeline.yaml")
@@ -116,9 +120,11 @@ def _eval_run(args: argparse.Namespace, run_dir: Path, suites: list[str]) -> int
         options["judge"] = {"reward": {"type": "reward_model", "reward_model": reference},
                             "llm": {"type": "llm", "model": reference},
                             "openai": {"type": "openai", "model": reference, "base_url": args.base_url}}.get(kind, {})
+    final = trained_stages(run_dir, [s.name for s in pipeline.stages])
+    if args.stage:
+        final = [pick_stage(run_dir, "policy", args.stage).name]
+        options["targets"] = ["base", *final]
     if args.against:
-        final = [s.name for s in pipeline.stages if (run_dir / s.name / "adapter").is_dir()
-                 or (run_dir / s.name / "model").is_dir()]
         options["winrate_pairs"] = [[final[-1] if final else "base", args.against]]
     config = stage.Config.model_validate(options)
     context = StageContext(pipeline=pipeline, stage=config, run_dir=run_dir)
@@ -132,11 +138,16 @@ def _eval(args: argparse.Namespace) -> int:
     from tuneline.eval.report import write_eval_report
     from tuneline.eval.summary import before_after
     from tuneline.eval.targets import Target
+    from tuneline.models.artifacts import check_stage_needs_run, newest_run
+    from tuneline.progress import info
 
     suites = list(dict.fromkeys(args.suites or ["loss", "preference", "winrate", "generate"]))
     target = Path(args.target)
+    if target.is_dir() and newest_run(target) is not None:  # runs/<name>: its newest run
+        target = newest_run(target)
     if (target / "manifest.json").exists():
         return _eval_run(args, target, suites)
+    check_stage_needs_run(args.target, args.stage)
     for ref in (args.target, args.against):
         if ref and not Path(ref).exists() and ref.startswith((".", "/", "~")):
             raise ModelError(f"model folder {ref} does not exist",
@@ -151,6 +162,9 @@ def _eval(args: argparse.Namespace) -> int:
                         labeled=_records(args.labeled, "classification", args.max_examples))
     inputs.prompts = prompt_cases(_records(args.prompts, "prompt", args.max_prompts) if args.prompts
                                   else inputs.conversations[: args.max_prompts])
+    if {"generate", "winrate"} & set(suites):
+        info(f"each model answers {len(inputs.prompts)} prompts (at most --max-prompts {args.max_prompts}), "
+             f"up to {args.max_new_tokens} new tokens each")
     judge_factory, source = _judge_factory(args.judge, args.base_url)
     out = Path(args.output or f"eval/{name.replace(':', '-')}-{datetime.now():%Y%m%d-%H%M%S}")
     lm_eval = {"tasks": args.tasks.split(","), "include_path": args.include_path, "limit": args.limit} \
@@ -204,5 +218,6 @@ def _ui(args: argparse.Namespace) -> int:
                                                              "or pass --output-dir of the runs folder")
     uri = f"sqlite:///{store}"
     print(f"MLflow UI on http://{args.host}:{args.port} (store {uri}); Ctrl-C to stop", file=sys.stderr)
+    # one worker: a local UI has one user, and each worker imports all of MLflow (seconds on a laptop)
     return subprocess.call([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
-                            "--host", args.host, "--port", str(args.port)])
+                            "--host", args.host, "--port", str(args.port), "--workers", "1"])

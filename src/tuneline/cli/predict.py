@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tuneline.cli.options import add_stage_option
 from tuneline.errors import DataError, ModelError
 
 
@@ -17,8 +18,9 @@ def register(subparsers) -> None:
         "predict", help="label a CSV/TSV/JSONL file with a trained classifier",
         description="Batch inference with a `classify` stage's model: writes the input rows plus "
                     "predicted_label and per-class probabilities (prob_<label>).")
-    predict.add_argument("model", help="run directory, classify stage folder, model folder, or a folder from "
-                                       "`tuneline export --format onnx` (runs with ONNX Runtime)")
+    predict.add_argument("model", help="run directory (its last classifier), classify stage folder, model folder, "
+                                       "or a folder from `tuneline export --format onnx` (runs with ONNX Runtime)")
+    add_stage_option(predict, "classify")
     predict.add_argument("input", help="CSV, TSV or JSONL file with a text column")
     predict.add_argument("-o", "--output", required=True, help="CSV file to write")
     predict.add_argument("--text-column", default="text", help="column holding the text (default: text)")
@@ -45,10 +47,10 @@ def read_table(path: str | Path):
                         fix="give a CSV or TSV with a header row, or JSON lines") from None
 
 
-def classifier_folder(target: str) -> Path:
-    from tuneline.models.load import resolve_artifact
+def classifier_folder(target: str, stage: str | None = None) -> Path:
+    from tuneline.models.artifacts import resolve_artifact
 
-    artifact = resolve_artifact(target)
+    artifact = resolve_artifact(target, role="classifier", stage=stage)
     if artifact.kind != "model":
         raise ModelError(f"'{target}' holds an adapter, not a classifier model folder",
                          fix="give the output of a `classify` stage (it saves model/)")
@@ -56,7 +58,8 @@ def classifier_folder(target: str) -> Path:
 
 
 def predict_file(model_target: str, input_path: str, output_path: str, text_column: str = "text",
-                 batch_size: int = 64, max_length: int = 128, threshold: float | None = None) -> int:
+                 batch_size: int = 64, max_length: int = 128, threshold: float | None = None,
+                 stage: str | None = None) -> int:
     """Label every row of `input_path`; returns the number of rows written."""
     from tuneline.export.onnx_classifier import OnnxClassifier, is_onnx_export
     from tuneline.io import atomic_write_text
@@ -78,7 +81,7 @@ def predict_file(model_target: str, input_path: str, output_path: str, text_colu
         line = empty[0] + 2  # header is line 1
         raise DataError(f"{len(empty)} rows have an empty text", where=f"{input_path}:{line}",
                         fix="fill in or remove rows without text")
-    folder = classifier_folder(model_target)
+    folder = classifier_folder(model_target, stage)
     if is_onnx_export(folder):  # an `export --format onnx` folder: ONNX Runtime, no PyTorch model
         runner = OnnxClassifier(folder)
         tokenizer, labels, multi_label, trained_threshold = (runner.tokenizer, runner.labels, runner.multi_label,
@@ -100,6 +103,6 @@ def predict_file(model_target: str, input_path: str, output_path: str, text_colu
 
 def _predict(args: argparse.Namespace) -> int:
     rows = predict_file(args.model, args.input, args.output, args.text_column, args.batch_size, args.max_length,
-                        args.threshold)
+                        args.threshold, args.stage)
     print(f"wrote {rows} predictions to {args.output}")
     return 0

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tuneline.cli.options import add_stage_option
+
 
 def register(subparsers) -> None:
     score = subparsers.add_parser(
@@ -16,7 +18,9 @@ def register(subparsers) -> None:
         description="Score each line of a JSONL file ({\"prompt\": text or messages, \"response\": text}) with a "
                     "reward model (a `reward` stage folder or any sequence-classification model); prints the lines "
                     "with a \"reward\" field added, and a summary on stderr.")
-    score.add_argument("model", help="reward stage folder, its model/ folder, or a model reference")
+    score.add_argument("model", help="run directory (its last reward stage), reward stage folder, its model/ "
+                                     "folder, or a model reference")
+    add_stage_option(score, "reward")
     score.add_argument("file", help="JSONL with prompt and response (or completion) on each line")
     score.add_argument("--output", help="write the scored lines here instead of stdout")
     score.add_argument("--batch-size", type=int, default=8)
@@ -57,10 +61,11 @@ def read_pairs(path: Path) -> list[tuple[list[dict[str, Any]], str, dict[str, An
 
 def _score(args: argparse.Namespace) -> int:
     from tuneline.io import atomic_write_text
+    from tuneline.models.artifacts import stage_folder
     from tuneline.rl.rewards import RewardModelReward
 
     pairs = read_pairs(Path(args.file))
-    reward = RewardModelReward(args.model, max_length=args.max_length, batch_size=args.batch_size)
+    reward = RewardModelReward(stage_folder(args.model, "reward", args.stage), max_length=args.max_length, batch_size=args.batch_size)
     scores = reward([p for p, _, _ in pairs], [r for _, r, _ in pairs])
     lines = "".join(json.dumps({**row, "reward": score}) + "\n" for (_, _, row), score in zip(pairs, scores, strict=True))
     if args.output:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+
+from tuneline.cli.options import add_stage_option
 
 
 def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="serve a base model and its adapters over an OpenAI-compatible API",
-                                  description="Start the HTTP server described by a serving config (YAML): "
-                                              "/v1/models, /v1/chat/completions, /v1/completions, /health, /metrics.")
-    serve.add_argument("config", help="serving config YAML (see examples/tiered/serve.yaml)")
+                                  description="Start the HTTP server described by a serving config (YAML), or "
+                                              "one that serves a run's policy: /v1/models, /v1/chat/completions, "
+                                              "/v1/completions, /health, /metrics.")
+    serve.add_argument("config", metavar="CONFIG|RUN_DIR",
+                       help="serving config YAML (see examples/tiered/serve.yaml), or a run directory (its last "
+                            "policy stage, served under the stage's name) or stage folder")
+    add_stage_option(serve, "policy")
     serve.add_argument("--host", help="override the config's host")
     serve.add_argument("--port", type=int, help="override the config's port")
     serve.add_argument("--run-dir", help="override the config's run_dir (a run directory, or runs/<name>)")
@@ -33,7 +40,9 @@ def register(subparsers) -> None:
                     "base) and write it for a serving engine. hf: safetensors folder for transformers, vLLM, TGI. "
                     "gguf: one llama.cpp/Ollama file with tokenizer, chat template and EOS (llama architecture). "
                     "onnx: a classify stage's model for ONNX Runtime (tuneline predict runs it).")
-    export.add_argument("target", help="run directory, stage folder, adapter/ or model/ folder, or builtin:NAME")
+    export.add_argument("target", help="run directory (its last policy stage), stage folder, adapter/ or model/ "
+                                        "folder, or builtin:NAME")
+    add_stage_option(export, "policy")
     export.add_argument("output", help="folder to write")
     export.add_argument("--format", default="hf", choices=["hf", "gguf", "onnx"], help="default: hf")
     export.add_argument("--quant", default="f16", choices=["f16", "q8_0", "q4_0"], help="GGUF weight type (default f16)")
@@ -50,12 +59,19 @@ def register(subparsers) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from tuneline.errors import UserError
     from tuneline.progress import info
     from tuneline.serve.app import create_app
-    from tuneline.serve.config import load_server_config
+    from tuneline.serve.config import config_for_artifact, load_server_config
     from tuneline.serve.service import build_state
 
-    config = load_server_config(args.config, run_dir=args.run_dir)
+    if Path(args.config).is_dir():
+        config = config_for_artifact(args.config, args.stage)
+    elif args.stage:
+        raise UserError("--stage picks a stage of a run directory; a serving config names its adapters itself",
+                        fix=f"give a run directory instead of {args.config}, or drop --stage")
+    else:
+        config = load_server_config(args.config, run_dir=args.run_dir)
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "batching": args.batching}.items() if v}
     config = config.model_copy(update=overrides)
     state = build_state(config)
@@ -69,8 +85,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _monitor(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from tuneline.errors import UserError
     from tuneline.io import atomic_write_json
     from tuneline.serve.monitor import format_report, monitor
@@ -95,7 +109,10 @@ def _monitor(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from tuneline.export.checks import check_export
     from tuneline.export.run import export_model
+    from tuneline.models.artifacts import stage_folder
 
+    if not str(args.target).startswith("builtin:"):
+        args.target = stage_folder(args.target, "policy" if args.format != "onnx" else "classifier", args.stage)
     result = export_model(args.target, args.output, args.format, quant=args.quant, ollama=args.ollama,
                           dtype=args.dtype, base=args.base)
     print(f"{args.format} export written to {result.output}")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from tuneline.config import schema
 from tuneline.errors import ConfigError
-from tuneline.stages import STAGE_MODULES, stage_module
+from tuneline.stages import STAGE_MODULES, STAGE_SUMMARIES, stage_module
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "pipeline": schema.PipelineConfig,
@@ -27,17 +27,29 @@ def _default(field) -> str:
     return repr(field.default)
 
 
-def explain(what: str) -> str:
+def overview() -> str:
+    """Every section and stage type, one line each: what `tuneline config explain` prints."""
+    lines = ["sections (tuneline config explain SECTION):"]
+    lines += [f"  {name:<10} {(model.__doc__ or '').strip().splitlines()[0]}" for name, model in SECTIONS.items()]
+    lines.append("stage types (tuneline config explain TYPE):")
+    lines += [f"  {name:<10} {STAGE_SUMMARIES[name]}" for name in sorted(STAGE_MODULES)]
+    return "\n".join(lines)
+
+
+def explain(what: str | None = None) -> str:
+    if what is None:
+        return overview()
     if what in SECTIONS:
-        model, title = SECTIONS[what], f"section '{what}'"
+        model = SECTIONS[what]
+        title = f"section '{what}': {(model.__doc__ or '').strip().splitlines()[0]}"
     elif what in STAGE_MODULES:
-        model, title = stage_module(what).Config, f"stage type '{what}'"
+        model, title = stage_module(what).Config, f"stage type '{what}': {STAGE_SUMMARIES[what]}"
     else:
         choices = sorted(SECTIONS) + sorted(STAGE_MODULES)
         close = difflib.get_close_matches(what, choices, n=1)
         raise ConfigError(f"nothing called '{what}' to explain",
                           fix=f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(choices)}")
-    lines = [f"{title} ({model.__doc__.strip().splitlines()[0] if model.__doc__ else ''})"]
+    lines = [title]
     for name, field in model.model_fields.items():
         key = field.alias or name
         annotation = getattr(field.annotation, "__name__", None) or str(field.annotation).replace("typing.", "")

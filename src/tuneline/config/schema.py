@@ -21,6 +21,8 @@ class Strict(BaseModel):
 
 
 class ModelConfig(Strict):
+    """The base model every stage starts from unless the stage names its own."""
+
     ref: str = Field("builtin:smollm2-135m-instruct", description="model reference: builtin:NAME, a local folder, or a hub id")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "float32", description="weight dtype when loading; float32 is the safe choice on CPU")
@@ -28,6 +30,8 @@ class ModelConfig(Strict):
 
 
 class AdapterConfig(Strict):
+    """How stages train weights: a LoRA adapter on the frozen base, or every weight."""
+
     type: Literal["lora", "full"] = Field("lora", description="lora: train a LoRA adapter; full: train every weight")
     r: int = Field(16, ge=1, description="LoRA rank")
     alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r)")
@@ -39,6 +43,8 @@ class AdapterConfig(Strict):
 
 
 class DatasetConfig(Strict):
+    """A named dataset: a file, folder or hub name, its format and its held-out split."""
+
     path: str = Field(..., description="file or folder, relative to the pipeline file; or a hub dataset name")
     format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub")
     columns: dict[str, str] = Field(default_factory=dict, description="rename source fields to the canonical ones, e.g. {question: prompt}")
@@ -101,6 +107,8 @@ class TrainingStageConfig(StageConfig):
 
 
 class PipelineConfig(Strict):
+    """The whole pipeline file: name, seed, model, adapter, datasets, stages, tracking."""
+
     name: str = Field(..., description="pipeline name; runs go to runs/<name>/<run-id>/")
     seed: int = Field(42, description="random seed for data order, initialisation and sampling")
     model: ModelConfig = Field(default_factory=ModelConfig, description="the base model")

@@ -13,6 +13,7 @@ from tuneline.data.chat import tokenize_conversation, tokenize_prompt
 from tuneline.data.problems import RecordProblem
 from tuneline.data.records import Conversation, Feedback, LabeledText, Preference, Prompt, Record
 from tuneline.errors import DataError
+from tuneline.progress import bar
 
 TRUNCATION_WARNING_SHARE = 0.05
 
@@ -84,7 +85,7 @@ def length_stats(records: list[Record], tokenizer, max_length: int | None = None
                  sample: int | None = 5000) -> LengthStats:
     measured = sample_evenly(records, sample)
     values, failures = [], []
-    for record in measured:
+    for record in bar(measured, desc="measuring token lengths", unit="record"):
         try:
             values.append(token_length(record, tokenizer))
         except RecordProblem as problem:
@@ -139,7 +140,7 @@ def keep_renderable(records: list[Record], tokenizer, on_invalid: str = "error")
     with the record's file:line (on_invalid: error) or is skipped (drop, warn) instead of
     surfacing as a Jinja traceback mid-training."""
     kept, lengths = [], []
-    for record in records:
+    for record in bar(records, desc="rendering with the chat template", unit="record"):
         try:
             lengths.append(token_length(record, tokenizer))
         except RecordProblem as problem:

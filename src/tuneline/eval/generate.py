@@ -17,9 +17,12 @@ class Generation:
 
 
 def generate_chat(model, tokenizer, conversations: list[list[Message]], max_new_tokens: int = 256,
-                  temperature: float = 0.0, top_p: float = 1.0, batch_size: int = 8) -> list[Generation]:
+                  temperature: float = 0.0, top_p: float = 1.0, batch_size: int = 8,
+                  desc: str = "generating") -> list[Generation]:
     """Answer each conversation (the assistant's next turn). Greedy when temperature is 0."""
     import torch
+
+    from tuneline.progress import batch_bar
 
     eos_id = tokenizer.eos_token_id
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
@@ -30,6 +33,7 @@ def generate_chat(model, tokenizer, conversations: list[list[Message]], max_new_
     results: list[Generation | None] = [None] * len(prompts)
     was_training = model.training
     model.eval()
+    progress = batch_bar(len(prompts), batch_size, desc=desc, unit="answer")
     try:
         for start in range(0, len(order), batch_size):
             indices = order[start:start + batch_size]
@@ -53,6 +57,8 @@ def generate_chat(model, tokenizer, conversations: list[list[Message]], max_new_
                 text = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
                 results[i] = Generation(text=text, token_ids=new_tokens, finished_with_eos=finished,
                                         num_tokens=len(new_tokens))
+            progress.update(len(indices))
     finally:
+        progress.close()
         model.train(was_training)
     return results  # type: ignore[return-value]

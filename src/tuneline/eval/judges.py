@@ -136,7 +136,7 @@ def local_chat_generator(model, tokenizer, max_new_tokens: int = 8, batch_size: 
 
     def generate(conversations: list[list[Message]]) -> list[str]:
         return [g.text for g in generate_chat(model, tokenizer, conversations, max_new_tokens=max_new_tokens,
-                                              batch_size=batch_size)]
+                                              batch_size=batch_size, desc="judging")]
 
     return generate
 
@@ -151,8 +151,10 @@ def openai_chat_generator(model: str, base_url: str | None = None, api_key: str 
     client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused")
 
     def generate(conversations: list[list[Message]]) -> list[str]:
+        from tuneline.progress import bar
+
         replies = []
-        for messages in conversations:
+        for messages in bar(conversations, desc=f"judging with {model}", unit="comparison"):
             try:
                 response = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens,
                                                           temperature=0.0)

@@ -8,7 +8,6 @@ artifacts) are judges, not targets: they are left out of the defaults.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,26 +23,16 @@ class Target:
     reference_target: str | None = None  # the target whose model is this one's DPO/KL reference
 
 
-def is_sequence_classifier(folder: Path) -> bool:
-    """True for a reward / classifier artifact (full folder or SEQ_CLS adapter)."""
-    for name in ("model", "adapter", "."):
-        path = folder / name
-        if (path / "adapter_config.json").exists():
-            return json.loads((path / "adapter_config.json").read_text()).get("task_type") == "SEQ_CLS"
-        if (path / "config.json").exists():
-            architectures = json.loads((path / "config.json").read_text()).get("architectures") or []
-            return any(a.endswith("ForSequenceClassification") for a in architectures)
-    return False
-
-
 def has_weights(folder: Path) -> bool:
     return (folder / "adapter").is_dir() or (folder / "model").is_dir()
 
 
 def trained_stages(run_dir: Path, stage_names: list[str]) -> list[str]:
-    """Stages (in order) that left a causal-LM artifact."""
+    """Stages (in order) that left a policy (a causal-LM adapter or model)."""
+    from tuneline.models.artifacts import artifact_role, folder_artifact
+
     return [name for name in stage_names
-            if has_weights(run_dir / name) and not is_sequence_classifier(run_dir / name)]
+            if has_weights(run_dir / name) and artifact_role(folder_artifact(run_dir / name)) == "policy"]
 
 
 def default_targets(run_dir: Path, base_reference: str, stage_names: list[str]) -> list[Target]:

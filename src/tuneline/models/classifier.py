@@ -14,6 +14,7 @@ from tuneline.config.schema import AdapterConfig
 from tuneline.errors import ModelError
 from tuneline.models.load import load_tokenizer, lora_config, new_head_expected
 from tuneline.models.registry import resolve_model_path
+from tuneline.progress import batch_bar
 from tuneline.train.batching import pad_batch
 
 # LoRA targets per encoder family when the pipeline says all-linear: the attention
@@ -102,8 +103,11 @@ def batched_logits(score: Callable[[dict], Any], token_lists: list[list[int]], p
     import numpy as np
 
     out = np.zeros((len(token_lists), num_labels), dtype=np.float32)
+    progress = batch_bar(len(token_lists), batch_size, desc="classifying", unit="text")
     for rows in _batches(token_lists, batch_size):
         out[rows] = score(pad_batch([token_lists[i] for i in rows], None, pad_id))
+        progress.update(len(rows))
+    progress.close()
     return out
 
 
@@ -148,6 +152,7 @@ def mean_pooled_embeddings(encoder, token_lists: list[list[int]], pad_id: int, b
 
     encoder.eval()
     out = None
+    progress = batch_bar(len(token_lists), batch_size, desc="embedding (frozen baseline)", unit="text")
     with torch.inference_mode():
         for rows in _batches(token_lists, batch_size):
             batch = to_device(pad_batch([token_lists[i] for i in rows], None, pad_id), encoder)
@@ -157,6 +162,8 @@ def mean_pooled_embeddings(encoder, token_lists: list[list[int]], pad_id: int, b
             if out is None:
                 out = np.zeros((len(token_lists), pooled.shape[-1]), dtype=np.float32)
             out[rows] = pooled.cpu().numpy()
+            progress.update(len(rows))
+    progress.close()
     return out
 
 

@@ -1,38 +1,29 @@
 """Load models and tokenizers from references and run artifacts; attach LoRA adapters.
 
 An artifact of a stage is either `adapter/` (PEFT format, on the base recorded in
-`adapter_config.json`) or `model/` (a full Hugging Face folder). `resolve_artifact`
-accepts a run directory (its last trained stage), a stage folder, or either folder.
+`adapter_config.json`) or `model/` (a full Hugging Face folder); which one a run directory
+stands for is decided in `models/artifacts.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tuneline.config.schema import AdapterConfig, ModelConfig
 from tuneline.errors import ModelError
+from tuneline.models.artifacts import Artifact as Artifact  # re-exported: stages import it from here
+from tuneline.models.artifacts import resolve_artifact
 from tuneline.models.registry import resolve_model_path
 
 _DTYPES = {"float32": "float32", "bfloat16": "bfloat16", "float16": "float16"}
 
 
-@dataclass
-class Artifact:
-    """What a trained stage left: a full model folder, or an adapter on a base."""
-
-    kind: str  # "adapter" or "model"
-    path: Path
-    base: str | None = None  # for adapters: the base model path/reference
-
-
 @contextlib.contextmanager
-def new_head_expected():
-    """Load a model whose task head is new on purpose, without transformers' load report
-    listing that head as missing (the only thing it would say)."""
+def transformers_errors_only():
+    """Only errors from transformers' logger, for calls whose warnings tell a user nothing: a
+    task head that is new on purpose, a tokenizer measuring texts longer than its model reads."""
     from transformers.utils import logging as hf_logging
 
     previous = hf_logging.get_verbosity()
@@ -41,6 +32,9 @@ def new_head_expected():
         yield
     finally:
         hf_logging.set_verbosity(previous)
+
+
+new_head_expected = transformers_errors_only  # loading a model whose task head is new on purpose
 
 
 def _torch_dtype(name: str):
@@ -124,37 +118,15 @@ def attach_adapter(model, adapter: AdapterConfig, init_from: Path | None = None,
     return get_peft_model(model, lora_config(adapter), adapter_name=adapter_name)
 
 
-def resolve_artifact(target: str | Path) -> Artifact:
-    """A run directory, stage folder, adapter/ or model/ folder → the artifact in it."""
-    path = Path(target)
-    if (path / "manifest.json").exists():  # a run directory: its last stage that left weights
-        manifest = json.loads((path / "manifest.json").read_text())
-        for stage in reversed(manifest.get("stages", [])):
-            stage_dir = path / stage["name"]
-            if (stage_dir / "adapter").exists() or (stage_dir / "model").exists():
-                return resolve_artifact(stage_dir)
-        raise ModelError(f"run {path} has no stage with a trained model yet", fix="run the pipeline first")
-    if (path / "adapter").is_dir():
-        path = path / "adapter"
-    elif (path / "model").is_dir():
-        path = path / "model"
-    if (path / "adapter_config.json").exists():
-        base = json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path")
-        return Artifact("adapter", path, base)
-    if (path / "config.json").exists():
-        return Artifact("model", path)
-    raise ModelError(f"no model or adapter found at '{target}'",
-                     fix="give a run directory, a stage folder, or a folder with config.json / adapter_config.json")
-
-
-def load_for_inference(target: str | Path, dtype: str = "float32"):
-    """(model, tokenizer) for generation from a model reference or any run artifact."""
+def load_for_inference(target: str | Path, dtype: str = "float32", stage: str | None = None):
+    """(model, tokenizer) for generation from a model reference or a policy artifact (a run
+    directory: its last policy stage, or `stage`)."""
     target_str = str(target)
     if target_str.startswith("builtin:") or not Path(target_str).exists():
         model, tokenizer = load_causal_lm(ModelConfig(ref=target_str, dtype=dtype))
         model.eval()
         return model, tokenizer
-    artifact = resolve_artifact(target_str)
+    artifact = resolve_artifact(target_str, role="policy", stage=stage)
     if artifact.kind == "model":
         model, tokenizer = load_causal_lm(ModelConfig(ref=str(artifact.path), dtype=dtype))
     else:

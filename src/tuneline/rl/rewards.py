@@ -115,30 +115,34 @@ def score_sequences(model, tokenizer, sequences: list[list[int]], batch_size: in
     """Scalar scores of a sequence-classification model (num_labels=1), right-padded batches."""
     import torch
 
+    from tuneline.progress import batch_bar
     from tuneline.train.batching import pad_batch
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device
     scores: list[float] = []
+    progress = batch_bar(len(sequences), batch_size, desc="scoring", unit="answer")
     with torch.no_grad():
         for start in range(0, len(sequences), batch_size):
             batch = pad_batch(sequences[start:start + batch_size], None, pad_id)
             logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
             scores.extend(logits[:, 0].float().tolist())
+            progress.update(len(batch["input_ids"]))
+    progress.close()
     return scores
 
 
 def load_reward_model(target: str | Path):
-    """(model, tokenizer) of a reward model: a reward stage's folder, its model/, or any HF folder."""
+    """(model, tokenizer) of a reward model: a run directory (its last reward stage), a reward
+    stage's folder, its model/, any one-output sequence-classification folder, or a reference."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from tuneline.errors import ModelError
+    from tuneline.models.artifacts import resolve_artifact
     from tuneline.models.registry import resolve_model_path
 
     path = Path(str(target))
-    if (path / "model" / "config.json").exists():
-        path = path / "model"
-    resolved = str(path) if path.exists() else resolve_model_path(str(target))
+    resolved = str(resolve_artifact(path, role="reward").path) if path.exists() else resolve_model_path(str(target))
     try:
         model = AutoModelForSequenceClassification.from_pretrained(resolved)
         tokenizer = AutoTokenizer.from_pretrained(resolved)

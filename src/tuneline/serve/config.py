@@ -102,13 +102,16 @@ def _resolve(base: Path, value: str | None) -> str | None:
 
 def newest_run(folder: Path) -> Path:
     """`folder` if it is a run directory, else its newest child run directory."""
-    if (folder / "manifest.json").exists():
+    from tuneline.models.artifacts import is_run_dir
+    from tuneline.models.artifacts import newest_run as newest_child
+
+    if is_run_dir(folder):
         return folder
-    runs = sorted((p for p in folder.glob("*") if (p / "manifest.json").exists()), key=lambda p: p.name)
-    if not runs:
+    newest = newest_child(folder)
+    if newest is None:
         raise ConfigError(f"no run directory found at '{folder}'", where="run_dir",
                           fix="run the pipeline first (tuneline run PIPELINE), or fix run_dir")
-    return runs[-1]
+    return newest
 
 
 def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerConfig:
@@ -141,3 +144,20 @@ def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerCo
     # A served run keeps its own request log beside it; without a run, the log sits by the config.
     config.log_db = _resolve(base if config.run_dir else path.resolve().parent, config.log_db)
     return config
+
+
+def config_for_artifact(target: str, stage: str | None = None) -> ServerConfig:
+    """Serve one trained policy without a config file: a run directory (its last policy stage,
+    or `stage`) or a stage folder. An adapter is served on its base under the stage's name,
+    which also answers `model: auto`; a full model is served as the base under that name."""
+    from tuneline.models.artifacts import resolve_artifact
+
+    artifact = resolve_artifact(target, role="policy", stage=stage)
+    artifact.path = artifact.path.resolve()  # the server resolves relative adapter paths against its root
+    folder = artifact.path.parent if artifact.path.name in ("adapter", "model") else artifact.path
+    name = artifact.stage or folder.name
+    log_db = str((folder.parent if artifact.stage else folder) / "requests.sqlite")  # a run keeps its own log
+    if artifact.kind == "model":
+        return ServerConfig(model=str(artifact.path), served_name=name, log_db=log_db)
+    return ServerConfig(model=artifact.base, adapters={name: str(artifact.path)}, adapters_root=str(folder),
+                        router=RouterConfig(fallback=name), log_db=log_db)

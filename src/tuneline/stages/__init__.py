@@ -24,6 +24,20 @@ STAGE_MODULES: dict[str, str] = {
     "kto": "tuneline.stages.kto",
 }
 
+# One line per stage type: `tuneline config explain` and `tuneline validate` print it.
+STAGE_SUMMARIES: dict[str, str] = {
+    "router": "embed labelled requests with MiniLM and keep a centroid per adapter: the router behind `model: auto`",
+    "sft": "supervised fine-tuning: next-token loss on the assistant tokens of conversations",
+    "dpo": "preference optimisation on chosen/rejected pairs (DPO, IPO, hinge, SimPO, ORPO) against the entering model",
+    "kto": "KTO: alignment from unpaired answers labelled desirable or undesirable, against the entering model",
+    "eval": "measure base and trained stages on held-out data: loss, preference, win rate, generation, lm-eval",
+    "classify": "fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
+    "reward": "train a reward model (one-score head) on preference pairs with the Bradley-Terry loss",
+    "ppo": "PPO against a reward model or function, with a KL penalty to the starting policy",
+    "grpo": "GRPO: online RL on groups of sampled answers scored by reward functions or a model (TRL)",
+    "rloo": "RLOO: REINFORCE with a leave-one-out baseline over each prompt's answers (TRL)",
+}
+
 
 def stage_module(stage_type: str) -> ModuleType:
     return importlib.import_module(STAGE_MODULES[stage_type])

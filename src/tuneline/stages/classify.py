@@ -55,13 +55,32 @@ class Config(TrainingStageConfig):
     save_steps: int = Field(25, ge=1, description="unused by classify: a run of minutes restarts rather than resumes")
 
 
-def encoder_reference(ctx, config: Config) -> str:
+def planned_weights(pipeline, config: Config):
+    """(model reference, adapter, stage continued): what `tuneline validate` shows for this stage."""
+    return encoder_reference(pipeline, config), pipeline.adapter, None
+
+
+def planned_dataset(pipeline, config: Config):
+    """(record type, dataset config with the stage's columns mapped) that the stage loads; a
+    CSV header without the stage's columns is reported by name here."""
+    dataset = pipeline.datasets[config.dataset]
+    for path in (dataset.path, dataset.eval_path):
+        if path:
+            _check_columns(path, config)
+    columns = dict(dataset.columns)
+    for source, canonical in ((config.text_column, "text"), (config.label_column, "label")):
+        if source != canonical:
+            columns.setdefault(source, canonical)
+    return "classification", dataset.model_copy(update={"columns": columns})
+
+
+def encoder_reference(pipeline, config: Config) -> str:
     """The stage's model, else the pipeline's model when the user set one, else MiniLM:
     the pipeline default is a chat model, which is not what a classify run means."""
     if config.model:
         return config.model
-    if "model" in ctx.pipeline.model_fields_set:
-        return ctx.pipeline.model.ref
+    if "model" in pipeline.model_fields_set:
+        return pipeline.model.ref
     return DEFAULT_ENCODER
 
 
@@ -73,16 +92,8 @@ def load_labelled_splits(ctx, config: Config):
     if config.dataset is None:
         raise ConfigError(f"stage '{config.name}' needs a dataset", where=f"stages.{config.name}.dataset",
                           fix="add `dataset: <name from datasets:>`")
-    dataset = ctx.pipeline.datasets[config.dataset]
-    columns = dict(dataset.columns)
-    for source, canonical in ((config.text_column, "text"), (config.label_column, "label")):
-        if source != canonical:
-            columns.setdefault(source, canonical)
-    for path in (dataset.path, dataset.eval_path):
-        if path:
-            _check_columns(path, config)
-    splits = load_splits(dataset.model_copy(update={"columns": columns}), task="classification",
-                         seed=ctx.seed, name=config.dataset)
+    _, dataset = planned_dataset(ctx.pipeline, config)
+    splits = load_splits(dataset, task="classification", seed=ctx.seed, name=config.dataset)
     info(splits.report.summary())
     if not splits.eval:
         raise DataError("no held-out examples to score the classifier on", where=dataset.path,
@@ -182,7 +193,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
         ctx.seed, config.multi_label)
     train, validation = subset(train_all, train_rows), subset(train_all, validation_rows)
 
-    reference = encoder_reference(ctx, config)
+    reference = encoder_reference(ctx.pipeline, config)
     with status(f"loading {reference} with a new {len(label_names)}-label head"):
         model, tokenizer = load_classifier(reference, label_names, config.multi_label, config.threshold)
         model.to(best_device())

@@ -43,6 +43,14 @@ def pairwise_metrics(chosen: list[float], rejected: list[float]) -> dict[str, fl
             **spread(chosen, "chosen_reward"), **spread(rejected, "rejected_reward")}
 
 
+def planned_weights(pipeline, config: Config):
+    """(model reference, adapter, stage continued): what `tuneline validate` shows for this stage."""
+    adapter = pipeline.adapter
+    if config.adapter_type != "pipeline":
+        adapter = adapter.model_copy(update={"type": config.adapter_type})
+    return config.model or pipeline.model.ref, adapter, None if config.model else config.from_
+
+
 def load_reward_backbone(ctx, config: Config):
     """(sequence-classification model with one output, tokenizer, adapter config)."""
     from peft import PeftModel, get_peft_model
@@ -66,9 +74,7 @@ def load_reward_backbone(ctx, config: Config):
         backbone = getattr(model, model.base_model_prefix)
         backbone.load_state_dict(getattr(causal, causal.base_model_prefix).state_dict())
         del causal
-    adapter = ctx.pipeline.adapter
-    if config.adapter_type != "pipeline":
-        adapter = adapter.model_copy(update={"type": config.adapter_type})
+    _, adapter, _ = planned_weights(ctx.pipeline, config)
     if adapter.type == "lora":
         model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS"))
     return model, tokenizer, adapter
