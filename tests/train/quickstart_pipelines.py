@@ -2,11 +2,12 @@
 header every training test shares, with the test's own stages. (Test modules import it
 from here, not from conftest: several test folders have a conftest.)
 
-The preference pairs are made from the quickstart's SFT conversations: the right answer
-chosen, another topic's answer rejected. (The quickstart's own pairs differ only by an
-opening sentence, so their DPO gradients are differences of nearly equal terms; Adam's
-first steps turn the rounding in those into whole learning-rate steps, which is no basis
-for comparing weights to 1e-5.)
+The preference pairs are made from the quickstart's SFT conversations: the answer chosen,
+the same answer shouted in capitals without the sign-off rejected. (The quickstart's own
+pairs differ only by an opening sentence, so their DPO gradients are differences of nearly
+equal terms, and Adam's first steps turn the rounding in those into whole learning-rate
+steps: no basis for comparing weights to 1e-5. Pairs that differ everywhere, in a way that
+does not depend on the prompt, also let a tiny random model learn them in a few steps.)
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import json
 from pathlib import Path
 
 
-def off_topic_pairs(conversations: Path, out: Path) -> Path:
-    """prompt + its own answer (chosen) + the next conversation's different answer (rejected)."""
-    rows = [json.loads(line) for line in conversations.read_text().splitlines()]
+def shouted_pairs(conversations: Path, out: Path) -> Path:
+    """prompt + its answer (chosen) + the answer in capitals, unsigned (rejected)."""
     pairs = []
-    for index, row in enumerate(rows):
-        answer = row["messages"][-1]
-        other = next(r["messages"][-1] for r in rows[index + 1:] + rows[:index]
-                     if r["messages"][-1]["content"] != answer["content"])
-        pairs.append({"prompt": row["messages"][:-1], "chosen": [answer], "rejected": [other]})
+    for line in conversations.read_text().splitlines():
+        messages = json.loads(line)["messages"]
+        answer = messages[-1]["content"]
+        shouted = answer.split(" — ")[0].upper()
+        pairs.append({"prompt": messages[:-1], "chosen": [messages[-1]],
+                      "rejected": [{"role": "assistant", "content": shouted}]})
     out.write_text("".join(json.dumps(pair) + "\n" for pair in pairs))
     return out
 
@@ -32,7 +33,7 @@ def write_pipeline(path: Path, model_dir: Path, data: Path, stages: list[str], *
                    seed: int = 3, adapter: str = "{type: full}") -> Path:
     """`stages` are YAML flow mappings, one per stage; datasets `chats` (SFT) and `prefs`
     (preference pairs, also usable as feedback or prompts) come from `data`."""
-    prefs = {split: off_topic_pairs(data / f"sft_{split}.jsonl", path.parent / f"{path.stem}-prefs-{split}.jsonl")
+    prefs = {split: shouted_pairs(data / f"sft_{split}.jsonl", path.parent / f"{path.stem}-prefs-{split}.jsonl")
              for split in ("train", "eval")}
     lines = "\n".join(f"  - {stage}" for stage in stages)
     path.write_text(f"""
