@@ -77,9 +77,10 @@ def test_export_of_the_run_merges_the_dpo_adapter_with_the_same_greedy_tokens(ti
     out = tmp_path / "merged"
     assert main(["export", str(tiny_run), str(out), "--check", "3"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out.splitlines()[-1]) == {"prompts": 3, "same_greedy_tokens": 3}
+    check = json.loads(captured.out.splitlines()[-1])
+    assert (check["format"], check["prompts"], check["same_greedy_tokens"], check["ok"]) == ("hf", 3, 3, True)
     assert "using stage 'dpo'" in captured.err
-    assert json.loads((out / "tuneline_export.json").read_text())["adapter"].endswith("dpo/adapter")
+    assert json.loads((out / "tuneline_export.json").read_text())["origin"]["adapter"].endswith("dpo/adapter")
 
 
 def test_eval_of_the_run_measures_its_policies_and_stage_narrows_it(tiny_run, capsys):
