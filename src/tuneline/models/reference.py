@@ -37,6 +37,11 @@ class Reference:
     adapter: str | None = None  # a frozen adapter beside the policy's own
     adapters_off: bool = False  # the policy with its adapters switched off
 
+    @property
+    def is_the_policy(self) -> bool:
+        """The reference is the policy itself (scored before its first update)."""
+        return self.frozen_model is None and self.adapter is None and not self.adapters_off
+
     @contextlib.contextmanager
     def model(self, policy):
         """Context yielding the module that computes the reference's log-probabilities."""

@@ -79,7 +79,7 @@ def run(ctx, config: Config) -> dict:
     eval_pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in held_out]
     model.eval()
     reference = ctx.reference_for(model, config.reference, during_training=False)
-    reference_description = reference.description
+    reference_description, policy_is_reference = reference.description, reference.is_the_policy
     info(f"reference: {reference_description}")
     with reference.model(model) as reference_model:  # it never changes: score it once, train and held-out pairs
         eval_reference = pair_logprobs(reference_model, tokenizer, eval_pairs, config.batch_size * 2,
@@ -97,7 +97,9 @@ def run(ctx, config: Config) -> dict:
         policy = pair_logprobs(m, tokenizer, eval_pairs, config.batch_size * 2, "policy (held-out)")
         return preference_metrics(*policy, *eval_reference, config.beta)
 
-    before = evaluate(model)
+    # before any update the policy's held-out log-probs are the reference's, computed just above
+    before = preference_metrics(*eval_reference, *eval_reference, config.beta) if policy_is_reference and eval_pairs \
+        else evaluate(model)
     device = next(model.parameters()).device
 
     def step_fn(m, indices: list[int]):
