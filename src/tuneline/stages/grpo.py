@@ -77,7 +77,8 @@ def online_reference(ctx, config: OnlineConfig, trainer):
         return Reference("the base model (adapters off)", adapters_off=True)
     if REFERENCE_ADAPTER not in model.peft_config:  # β = 0: TRL made none
         add_reference_adapter(model)
-    return Reference(f"{entering} (frozen copy of its adapter)", adapter=REFERENCE_ADAPTER)
+    copied = "its adapter" if previous is not None else "the fresh adapter"
+    return Reference(f"{entering} (frozen copy of {copied})", adapter=REFERENCE_ADAPTER)
 
 
 def _log_callback(ctx):
