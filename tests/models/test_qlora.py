@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 
 def qlora_pipeline(folder: Path, model_dir: Path, data: Path) -> Path:
-    pipeline = folder / "pipeline.yaml"
-    pipeline.write_text(f"""
-name: qlora
-seed: 3
-model: {model_dir}
-adapter: {{type: lora, r: 8, alpha: 16, dropout: 0.0, load_in_4bit: true}}
-tracking: {{backend: none}}
-datasets:
-  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl}}
-stages:
-  - {{type: sft, dataset: chats, max_steps: 30, learning_rate: 1.0e-2, batch_size: 8, save_steps: 100}}
-""")
-    return pipeline
+    return write_pipeline(folder / "pipeline.yaml", model_dir, data, [
+        "{type: sft, dataset: chats, max_steps: 30, learning_rate: 1.0e-2, batch_size: 8, save_steps: 100}"],
+        name="qlora", adapter="{type: lora, r: 8, alpha: 16, dropout: 0.0, load_in_4bit: true}")
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import torch
-from quickstart_pipelines import write_pipeline
 from safetensors.torch import load_file
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from quickstart_pipelines import write_pipeline
 from safetensors.torch import load_file
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 

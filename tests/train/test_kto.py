@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from quickstart_pipelines import write_pipeline
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 from tuneline.stages.kto import mismatched_order
 

@@ -10,8 +10,8 @@ import math
 from pathlib import Path
 
 import pytest
-from quickstart_pipelines import write_pipeline
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 REWARD = Path(__file__).resolve().parents[1] / "rl" / "reward_fns.py"

@@ -12,21 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from support.pipelines import write_pipeline
+
 
 def pipeline_file(folder: Path, model_dir: Path, data: Path) -> Path:
-    pipeline = folder / "pipeline.yaml"
-    pipeline.write_text(f"""
-name: resume
-seed: 11
-model: {model_dir}
-adapter: {{type: lora, r: 8, alpha: 16, dropout: 0.1}}
-tracking: {{backend: none}}
-datasets:
-  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl, limit: 64}}
-stages:
-  - {{type: sft, dataset: chats, max_steps: 40, batch_size: 4, save_steps: 4, learning_rate: 1.0e-3, max_eval_examples: 4}}
-""")
-    return pipeline
+    return write_pipeline(folder / "pipeline.yaml", model_dir, data, [
+        "{type: sft, dataset: chats, max_steps: 40, batch_size: 4, save_steps: 4, learning_rate: 1.0e-3, "
+        "max_eval_examples: 4}"], name="resume", seed=11, adapter="{type: lora, r: 8, alpha: 16, dropout: 0.1}",
+        chat_limit=64)
 
 
 def tuneline(*args: str) -> list[str]:

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from quickstart_pipelines import write_pipeline
 
+from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 

@@ -1,6 +1,5 @@
 """A pipeline file on the tiny model and the quickstart's data, written for a test: the
-header every training test shares, with the test's own stages. (Test modules import it
-from here, not from conftest: several test folders have a conftest.)
+header every training test shares, with the test's own stages.
 
 The preference pairs are made from the quickstart's SFT conversations: the answer chosen,
 the same answer shouted in capitals without the sign-off rejected. (The quickstart's own
@@ -30,7 +29,7 @@ def shouted_pairs(conversations: Path, out: Path) -> Path:
 
 
 def write_pipeline(path: Path, model_dir: Path, data: Path, stages: list[str], *, name: str = "tiny",
-                   seed: int = 3, adapter: str = "{type: full}") -> Path:
+                   seed: int = 3, adapter: str = "{type: full}", chat_limit: int | None = None) -> Path:
     """`stages` are YAML flow mappings, one per stage; datasets `chats` (SFT) and `prefs`
     (preference pairs, also usable as feedback or prompts) come from `data`."""
     prefs = {split: shouted_pairs(data / f"sft_{split}.jsonl", path.parent / f"{path.stem}-prefs-{split}.jsonl")
@@ -43,7 +42,7 @@ model: {model_dir}
 adapter: {adapter}
 tracking: {{backend: none}}
 datasets:
-  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl}}
+  chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl{f", limit: {chat_limit}" if chat_limit else ""}}}
   prefs: {{path: {prefs["train"]}, eval_path: {prefs["eval"]}}}
 stages:
 {lines}
