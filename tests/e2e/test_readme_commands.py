@@ -115,8 +115,9 @@ def test_serve_the_run_answer_an_openai_client_then_monitor_its_log(tiny_run, qu
 
     from tuneline.eval.generate import generate_chat
     from tuneline.models.load import load_for_inference
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import config_for_artifact
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     config = config_for_artifact(str(tiny_run))
     with RunningServer(build_state(config)) as server:

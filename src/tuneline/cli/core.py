@@ -114,7 +114,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from tuneline.config.explain import explain
+    from tuneline.pipeline.explain import explain
 
     print(explain(args.what))
     return 0

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuneline.config.load import load_pipeline
 from tuneline.config.schema import AdapterConfig, PipelineConfig
 from tuneline.models.registry import resolve_model_path
-from tuneline.stages import STAGE_SUMMARIES, stage_module
-
-TRAINS_NOTHING = {"eval", "router"}  # they read trained weights or embed with MiniLM; nothing is saved as a model
+from tuneline.pipeline.load import load_pipeline
+from tuneline.stages import contract, stage_module
 
 
 @dataclass
@@ -59,12 +57,12 @@ class Plan:
 
 def data_task(stage) -> str | None:
     """The record type a stage's dataset is converted to (None: the stage reads no dataset)."""
-    return getattr(stage_module(stage.type), "DATA_TASK", None)
+    return contract(stage.type).reads
 
 
 def stage_weights(config: PipelineConfig, stage) -> tuple[str, AdapterConfig, str | None] | None:
     """(model reference, adapter, stage continued) as the stage will use them."""
-    if stage.type in TRAINS_NOTHING:
+    if not contract(stage.type).trains:
         return None
     planned = getattr(stage_module(stage.type), "planned_weights", None)
     return planned(config, stage) if planned else (config.model.ref, config.adapter, stage.from_)
@@ -161,7 +159,7 @@ def describe_stage(index: int, entry: StagePlan) -> list[str]:
     stage = entry.stage
     dataset = f" on {stage.dataset}" if stage.dataset else ""
     source = f" from {stage.from_}" if stage.from_ else ""
-    lines = [f"  {index}. {stage.name} ({stage.type}){dataset}{source}: {STAGE_SUMMARIES[stage.type]}"]
+    lines = [f"  {index}. {stage.name} ({stage.type}){dataset}{source}: {contract(stage.type).summary}"]
     if entry.model is not None:
         where = f" ({entry.model_path})" if entry.model_path != entry.model else ""
         lines.append(f"       model: {entry.model}{where}")

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import yaml
 
-from tuneline.config.load import dump_resolved, load_pipeline
-from tuneline.config.schema import PipelineConfig
+from tuneline.config.schema import PipelineConfig, dump_resolved
 from tuneline.errors import UserError
 from tuneline.io import atomic_write_json, atomic_write_text
-from tuneline.pipeline import manifest as mf
 from tuneline.pipeline.context import StageContext
+from tuneline.pipeline.load import load_pipeline
 from tuneline.progress import info
 from tuneline.runtime import barrier, start_process_group
 from tuneline.stages import stage_module
+from tuneline.track import manifest as mf
 
 
 def seed_everything(seed: int) -> None:
@@ -57,7 +57,7 @@ def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | 
 
     Under torchrun (or `tuneline run --nproc N`) every process runs this: the first one
     creates the run directory and keeps the manifest and the tracker; stages that train
-    data-parallel (their module says DATA_PARALLEL) run on every process, the others on the
+    data-parallel (their contract says data_parallel) run on every process, the others on the
     first while the rest wait."""
     rank, world = start_process_group()
     config, run_dir = _open_shared(config_path, resume, output_dir, rank, world)
@@ -74,7 +74,7 @@ def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | 
                 info(f"stage {stage.name}: already done, skipped")
                 continue
             module = stage_module(stage.type)
-            if rank == 0 or getattr(module, "DATA_PARALLEL", False):
+            if rank == 0 or module.CONTRACT.data_parallel:
                 _run_stage(config, stage, module, run_dir, resume is not None, tracker, rank)
             barrier()
     finally:

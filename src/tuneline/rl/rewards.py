@@ -115,8 +115,8 @@ def score_sequences(model, tokenizer, sequences: list[list[int]], batch_size: in
     """Scalar scores of a sequence-classification model (num_labels=1), right-padded batches."""
     import torch
 
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import batch_bar
-    from tuneline.train.batching import pad_batch
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device

@@ -18,6 +18,16 @@ from tuneline.config.schema import TrainingStageConfig
 from tuneline.errors import ConfigError, DataError
 from tuneline.io import atomic_write_text
 from tuneline.progress import info, status
+from tuneline.stages.contract import StageContract
+
+CONTRACT = StageContract(
+    summary="fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
+    reads="classification",
+    writes="classifier",
+    # It fine-tunes its own encoder on one process, and restarts rather than resumes.
+    unused=frozenset({"from", "micro_batch_tokens", "save_steps", "save_total_limit"}),
+)
+
 
 DEFAULT_ENCODER = "builtin:minilm-l6"
 
