@@ -14,6 +14,7 @@ from tuneline.errors import ConfigError
 
 Location = tuple[Any, ...]
 M = TypeVar("M", bound=BaseModel)
+_SCALARS = yaml.constructor.SafeConstructor()
 
 
 def _walk(node: yaml.Node, path: Location, lines: dict[Location, int]) -> Any:
@@ -28,7 +29,7 @@ def _walk(node: yaml.Node, path: Location, lines: dict[Location, int]) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(item, path + (i,), lines) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))  # scalars: reuse the safe resolver
+    return _SCALARS.construct_object(node)  # tags were resolved when composing: 3 → int, `key:` → None
 
 
 def load_yaml_with_lines(path: Path) -> tuple[Any, dict[Location, int]]:

@@ -78,9 +78,12 @@ def _stage_dataset(config: PipelineConfig, stage):
     return (task, config.datasets[stage.dataset]) if task else (None, None)
 
 
-def check_pipeline(config: PipelineConfig, count_tokens: bool = False) -> Plan:
-    from tuneline.data.load import load_splits
+def check_pipeline(config: PipelineConfig, count_tokens: bool = False, data=None) -> Plan:
+    """The plan of every stage, with its data loaded and validated (through `data`, the
+    run's RunData, so a run reads each file once)."""
+    from tuneline.pipeline.data import RunData
 
+    data = data or RunData(config)
     plan = Plan(config=config, model_path=resolve_model_path(config.model.ref, convert=False))
     for stage in config.stages:
         entry = StagePlan(stage)
@@ -92,7 +95,7 @@ def check_pipeline(config: PipelineConfig, count_tokens: bool = False) -> Plan:
         if task is not None:
             key = (stage.dataset, task)
             if key not in plan.datasets:
-                splits = load_splits(dataset, task=task, seed=config.seed, name=stage.dataset)
+                splits = data.splits(stage.dataset, task, dataset)
                 plan.datasets[key] = DatasetPlan(stage.dataset, task, len(splits.train), len(splits.eval),
                                                  splits.report.summary(), labels=_labels(splits.train, task),
                                                  records=splits.train)

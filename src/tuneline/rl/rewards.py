@@ -163,7 +163,8 @@ class RewardModelReward:
     def __init__(self, target: str | Path, max_length: int = 512, batch_size: int = 8):
         self.name = f"reward model {target}"
         self.model, self.tokenizer = load_reward_model(target)
-        self.max_length = max_length
+        positions = getattr(self.model.config, "max_position_embeddings", None)  # an encoder's hard limit
+        self.max_length = min(max_length, positions) if positions else max_length
         self.batch_size = batch_size
 
     def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:

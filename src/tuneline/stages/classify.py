@@ -97,13 +97,12 @@ def encoder_reference(pipeline, config: Config) -> str:
 def load_labelled_splits(ctx, config: Config):
     """(train, eval, load report) as LabelledSplits, with the named columns mapped."""
     from tuneline.data.classification import to_split
-    from tuneline.data.load import load_splits
 
     if config.dataset is None:
         raise ConfigError(f"stage '{config.name}' needs a dataset", where=f"stages.{config.name}.dataset",
                           fix="add `dataset: <name from datasets:>`")
     _, dataset = planned_dataset(ctx.pipeline, config)
-    splits = load_splits(dataset, task="classification", seed=ctx.seed, name=config.dataset)
+    splits = ctx.dataset("classification", config.dataset, dataset)
     info(splits.report.summary())
     if not splits.eval:
         raise DataError("no held-out examples to score the classifier on", where=dataset.path,
