@@ -48,7 +48,7 @@ def check_wiring(config: PipelineConfig, path: Path, lines: dict) -> None:
         terms = contract(stage.type)
         for option in sorted(terms.unused):
             field = "from_" if option == "from" else option
-            if field in stage.model_fields_set:
+            if getattr(stage, field) != type(stage).model_fields[field].default:  # the run's resolved file has them all
                 raise_at(path, lines, ("stages", index, option), f"a {stage.type} stage does not use `{option}`",
                          "remove it (`tuneline config explain " + stage.type + "` lists the options it reads)")
         if stage.from_ is not None and written.get(stage.from_) not in terms.continues:
