@@ -1,6 +1,6 @@
-"""What every stage and training loop shares about where and how it runs: the process
-group (data parallelism under torchrun), bf16 autocast, and Ctrl-C as a request to stop
-at the next step boundary with a checkpoint."""
+"""What every stage and training loop shares about where and how it runs: the device, the
+process group (data parallelism under torchrun), bf16 autocast, and Ctrl-C as a request
+to stop at the next step boundary with a checkpoint."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import os
 import signal
 
 from tuneline.progress import info
+
+
+def compute_device():
+    """The device models run on: this process's GPU (LOCAL_RANK under torchrun) when CUDA is
+    available, else the CPU. The one place that decides it."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+    return torch.device("cpu")
 
 
 def process_rank() -> tuple[int, int]:

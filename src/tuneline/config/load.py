@@ -45,6 +45,11 @@ def _model_at(location: Location, stage_models: dict[int, type[BaseModel]]) -> t
     if location[:1] == ("stages",) and len(location) >= 2 and isinstance(location[1], int):
         return stage_models.get(location[1])
     nested = {"model": schema.ModelConfig, "adapter": schema.AdapterConfig}
+    if location[:1] == ("distributed",):  # its own sections: distributed.fsdp.*, distributed.deepspeed.*
+        from tuneline.config import distributed
+
+        sections = {"fsdp": distributed.FsdpOptions, "deepspeed": distributed.DeepSpeedOptions}
+        return sections.get(location[1]) if len(location) >= 3 else distributed.DistributedConfig
     if location[:1] == ("datasets",) and len(location) >= 3:
         return schema.DatasetConfig
     if location[:1] and location[0] in nested and len(location) >= 2:

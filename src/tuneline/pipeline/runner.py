@@ -14,6 +14,7 @@ from tuneline.errors import UserError
 from tuneline.io import atomic_write_json, atomic_write_text
 from tuneline.pipeline import manifest as mf
 from tuneline.pipeline.context import StageContext
+from tuneline.pipeline.distributed import write_launch_files
 from tuneline.progress import info
 from tuneline.runtime import barrier, start_process_group
 from tuneline.stages import stage_module
@@ -48,6 +49,7 @@ def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[P
     run_dir = new_run_dir(config, output_dir)
     atomic_write_text(run_dir / "pipeline.yaml", yaml.safe_dump(dump_resolved(config), sort_keys=False))
     mf.write_manifest(run_dir, mf.new_manifest(config, run_dir.name, Path(config_path)))
+    write_launch_files(config, run_dir)  # accelerate_config.yaml, for `accelerate launch --config_file`
     return config, run_dir
 
 
