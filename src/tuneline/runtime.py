@@ -20,6 +20,32 @@ def compute_device():
     return torch.device("cpu")
 
 
+def vllm_available() -> bool:
+    """vLLM can generate here: the package is installed and there is a GPU."""
+    import importlib.util
+
+    import torch
+
+    return torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None
+
+
+def generation_backend(choice: str) -> str:
+    """'vllm' or 'hf' for a stage's `generation_backend`: auto takes vLLM exactly where it can
+    run (CUDA and the vllm package), HF generate otherwise; asking for vllm where it cannot
+    run is an error, never a silent fallback."""
+    from tuneline.errors import ConfigError
+
+    if choice == "hf" or (choice == "auto" and not vllm_available()):
+        return "hf"
+    if not vllm_available():
+        import importlib.util
+
+        missing = "the vllm package is not installed" if importlib.util.find_spec("vllm") is None else "there is no GPU"
+        raise ConfigError(f"generation_backend: vllm cannot run here: {missing}",
+                          fix="pip install vllm on a CUDA machine, or set generation_backend: auto (HF generate)")
+    return "vllm"
+
+
 def process_rank() -> tuple[int, int]:
     """(rank, world size) of this process; (0, 1) outside torch.distributed."""
     import torch.distributed as dist

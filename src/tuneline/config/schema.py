@@ -77,6 +77,14 @@ class ReferenceChoice(Strict):
                                 "pipeline's base model")
 
 
+class GenerationBackendChoice(Strict):
+    """The `generation_backend:` option of the stages that generate (PPO, GRPO, RLOO, eval)."""
+
+    generation_backend: Literal["auto", "hf", "vllm"] = Field(
+        "auto", description="who generates: vllm (GPU, LoRA weights synced each step), hf (transformers' generate); "
+                            "auto: vllm where CUDA and the vllm package are present, else hf")
+
+
 class TrainingStageConfig(StageConfig):
     epochs: float = Field(1.0, gt=0, description="passes over the training data")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (overrides epochs)")

@@ -19,10 +19,10 @@ ACCELERATE_FILE = "accelerate_config.yaml"
 FLOAT_DTYPES = ("float32", "bfloat16", "float16")
 
 
-def _where(config: PipelineConfig, *location: str) -> str:
+def _where(config: PipelineConfig, *location: str | int) -> str:
     """file:line (dotted.field) of a key of the pipeline file, as far as it is written there."""
     source = config.__dict__.get("source_path")
-    dotted = ".".join(location)
+    dotted = ".".join(str(part) for part in location)
     if not source or not Path(source).exists():
         return dotted
     _, lines = load_yaml_with_lines(Path(source))
@@ -33,6 +33,7 @@ def _where(config: PipelineConfig, *location: str) -> str:
 def check_distributed(config: PipelineConfig) -> list[str]:
     """Raise a ConfigError for a `distributed:` block that cannot work; return notes on
     what it will do. Runs before any model is loaded."""
+    check_generation_backends(config)
     distributed, adapter = config.distributed, config.adapter
     notes: list[str] = []
     shards_params = distributed.strategy == "fsdp" or (
@@ -61,6 +62,23 @@ def check_distributed(config: PipelineConfig) -> list[str]:
                               where=_where(config, "distributed", "strategy"),
                               fix="pip install deepspeed on the GPU machine, or use strategy: fsdp (in PyTorch)")
     return notes
+
+
+def check_generation_backends(config: PipelineConfig) -> None:
+    """A stage that asks for vLLM where it cannot run fails at validate, naming its line."""
+    from tuneline.runtime import generation_backend
+
+    for index, stage in enumerate(config.stages):
+        if getattr(stage, "generation_backend", "auto") != "vllm":
+            continue
+        where = _where(config, "stages", index, "generation_backend")
+        if stage.type == "ppo" and config.adapter.type != "lora":
+            raise ConfigError("PPO samples with vLLM only for a LoRA policy (the adapter is synced each step)",
+                              where=where, fix="use adapter.type: lora, or generation_backend: auto")
+        try:
+            generation_backend("vllm")
+        except ConfigError as error:
+            raise ConfigError(error.message, where=where, fix=error.fix) from None
 
 
 def wrap_layer_classes(config: PipelineConfig) -> list[str]:
