@@ -75,13 +75,26 @@ def barrier() -> None:
         dist.barrier()
 
 
+def cpu_bf16_features() -> set[str]:
+    """The CPU's bf16 matmul instructions Linux reports (`avx512_bf16`, `amx_bf16`); empty on
+    CPUs that only emulate bf16 (AVX2), where it runs several times slower than fp32."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+    except OSError:
+        return set()
+    return {"avx512_bf16", "amx_bf16"} & set(flags)
+
+
 def use_bf16(precision: str, device_type: str) -> bool:
+    """bf16 autocast for `precision` (auto, bf16, fp32) on a device type ("cuda", "cpu", "cuda:0").
+    auto: on GPUs that have bf16; never on CPUs (see below)."""
     import torch
 
     if precision == "bf16":
         return True
     if precision == "auto":
-        return device_type == "cuda" and torch.cuda.is_bf16_supported()
+        return device_type.split(":")[0] == "cuda" and torch.cuda.is_bf16_supported()
     return False
 
 
