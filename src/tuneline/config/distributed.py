@@ -30,7 +30,8 @@ class FsdpOptions(_Strict):
         "auto", description="module classes that become one FSDP unit each; auto: the model's decoder layer "
                             "class (transformers' _no_split_modules, e.g. LlamaDecoderLayer)")
     state_dict_type: Literal["full", "sharded"] = Field(
-        "full", description="checkpoints as one full state dict gathered on the first process, or one shard per process")
+        "full", description="accelerate's checkpoint format: one full state dict on the first process, or a shard "
+                            "per process (tuneline's own loop gathers the full weights at the end either way)")
 
 
 class DeepSpeedOptions(_Strict):
