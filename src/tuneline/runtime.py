@@ -91,7 +91,7 @@ def use_bf16(precision: str, device_type: str) -> bool:
 
     auto: on GPUs that have bf16, and never on CPUs. CPUs without bf16 instructions emulate
     it several times slower than fp32; on this project's AMD EPYC with avx512_bf16 (no AMX)
-    bf16 autocast gave LoRA SFT no measurable speed-up at a slightly higher held-out loss
+    no measurement showed bf16 autocast faster for LoRA SFT at the same held-out loss
     (benchmarks/RESULTS.md, issue 19); CPUs with AMX were not at hand to measure, and bf16
     rounding would also end the exact equalities (data parallel = one process, resume) the
     tests pin. `cpu_bf16_features()` tells which CPU this is; `precision: bf16` forces it."""
