@@ -20,6 +20,7 @@ Sides, each in its own process:
   precision: bf16, or with gradient_checkpointing: true.
 
     python benchmarks/bench_sft.py [--examples 64] [--batch-size 4] [--max-length 256]
+    python benchmarks/bench_sft.py --bf16     # tuneline with bf16 autocast against fp32, ratio printed
 """
 
 from __future__ import annotations
@@ -134,15 +135,25 @@ SIDE_FUNCTIONS = {"tuneline": lambda a: tuneline_side(a, "fp32"), "tuneline-bf16
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     common.add_training_arguments(parser, examples=64, learning_rate=2e-4, lr_note="TRL's SFT default is 2e-5")
+    parser.add_argument("--bf16", action="store_true",
+                        help="tuneline with bf16 autocast against fp32 on the same work (sides tuneline-bf16,tuneline)")
     args = parser.parse_args()
     if args.side:
         common.side_main(SIDE_FUNCTIONS, args)
         return
-    settings = {**common.training_settings(args),
+    from tuneline.runtime import cpu_bf16_features
+
+    settings = {**common.training_settings(args), "cpu_bf16_features": sorted(cpu_bf16_features()),
                 "data": f"examples/quickstart/sft_train.jsonl (first {args.examples}), held out: sft_eval.jsonl"}
     started = time.perf_counter()
-    common.compare(Path(__file__), "bench_sft", (args.sides or ",".join(SIDES)).split(","),
-                   common.training_options(args), args, settings)
+    sides = "tuneline-bf16,tuneline" if args.bf16 else (args.sides or ",".join(SIDES))
+    report = common.compare(Path(__file__), "bench_sft", sides.split(","), common.training_options(args), args,
+                            settings)
+    if args.bf16:
+        bf16, fp32 = report["sides"]["tuneline-bf16"], report["sides"]["tuneline"]
+        print(f"\nbf16 autocast / fp32 (CPU bf16 instructions: {', '.join(settings['cpu_bf16_features']) or 'none'}): "
+              f"tokens/s x{bf16['tokens_per_second'] / fp32['tokens_per_second']:.2f}, held-out loss "
+              f"{bf16['heldout_loss']:.4f} vs {fp32['heldout_loss']:.4f} (before training {fp32['heldout_loss_before']:.4f})")
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

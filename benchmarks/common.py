@@ -184,9 +184,11 @@ LORA = {"type": "lora", "r": 16, "alpha": 32, "dropout": 0.05, "target_modules":
 
 
 def run_tuneline_stage(folder: Path, name: str, stage: dict[str, Any], datasets: dict[str, Any],
-                       args: argparse.Namespace) -> tuple[Path, dict[str, Any], list[float], RssPoller]:
+                       args: argparse.Namespace, model: dict[str, Any] | None = None,
+                       adapter: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any], list[float], RssPoller]:
     """Run one LoRA training stage through `run_pipeline`, as `tuneline run` would, with the
-    settings both sides share; return its stage folder, metrics, loss curve and RSS."""
+    settings both sides share; return its stage folder, metrics, loss curve and RSS.
+    `model` and `adapter` replace the embedded SmolLM2 in fp32 and LORA."""
     import yaml
 
     from tuneline.pipeline.runner import run_pipeline
@@ -196,8 +198,8 @@ def run_tuneline_stage(folder: Path, name: str, stage: dict[str, Any], datasets:
              "save_steps": 10_000, "max_eval_examples": args.eval_examples,
              "micro_batch_tokens": int(args.micro_batch_tokens) if args.micro_batch_tokens.isdigit()
              else args.micro_batch_tokens, "group_by_length": {"on": True, "off": False}.get(args.group_by_length, "auto"), **stage}
-    pipeline = {"name": f"bench-{name}", "seed": args.seed, "model": {"ref": MODEL, "dtype": "float32"},
-                "adapter": LORA, "tracking": {"backend": "none"}, "datasets": datasets, "stages": [stage]}
+    pipeline = {"name": f"bench-{name}", "seed": args.seed, "model": model or {"ref": MODEL, "dtype": "float32"},
+                "adapter": adapter or LORA, "tracking": {"backend": "none"}, "datasets": datasets, "stages": [stage]}
     path = folder / "pipeline.yaml"
     path.write_text(yaml.safe_dump(pipeline))
     with RssPoller() as rss:

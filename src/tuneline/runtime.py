@@ -1,6 +1,6 @@
-"""What every stage and training loop shares about where and how it runs: the process
-group (data parallelism under torchrun), bf16 autocast, and Ctrl-C as a request to stop
-at the next step boundary with a checkpoint."""
+"""What every stage and training loop shares about where and how it runs: the device, the
+process group (data parallelism under torchrun), bf16 autocast, and Ctrl-C as a request
+to stop at the next step boundary with a checkpoint."""
 
 from __future__ import annotations
 
@@ -8,6 +8,42 @@ import os
 import signal
 
 from tuneline.progress import info
+
+
+def compute_device():
+    """The device models run on: this process's GPU (LOCAL_RANK under torchrun) when CUDA is
+    available, else the CPU. The one place that decides it."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+    return torch.device("cpu")
+
+
+def vllm_available() -> bool:
+    """vLLM can generate here: the package is installed and there is a GPU."""
+    import importlib.util
+
+    import torch
+
+    return torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None
+
+
+def generation_backend(choice: str) -> str:
+    """'vllm' or 'hf' for a stage's `generation_backend`: auto takes vLLM exactly where it can
+    run (CUDA and the vllm package), HF generate otherwise; asking for vllm where it cannot
+    run is an error, never a silent fallback."""
+    from tuneline.errors import ConfigError
+
+    if choice == "hf" or (choice == "auto" and not vllm_available()):
+        return "hf"
+    if not vllm_available():
+        import importlib.util
+
+        missing = "the vllm package is not installed" if importlib.util.find_spec("vllm") is None else "there is no GPU"
+        raise ConfigError(f"generation_backend: vllm cannot run here: {missing}",
+                          fix="pip install vllm on a CUDA machine, or set generation_backend: auto (HF generate)")
+    return "vllm"
 
 
 def process_rank() -> tuple[int, int]:
@@ -39,13 +75,32 @@ def barrier() -> None:
         dist.barrier()
 
 
+def cpu_bf16_features() -> set[str]:
+    """The CPU's bf16 matmul instructions Linux reports (`avx512_bf16`, `amx_bf16`); empty on
+    CPUs that only emulate bf16 (AVX2), where it runs several times slower than fp32."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+    except OSError:
+        return set()
+    return {"avx512_bf16", "amx_bf16"} & set(flags)
+
+
 def use_bf16(precision: str, device_type: str) -> bool:
+    """bf16 autocast for `precision` (auto, bf16, fp32) on a device type ("cuda", "cpu", "cuda:0").
+
+    auto: on GPUs that have bf16, and never on CPUs. CPUs without bf16 instructions emulate
+    it several times slower than fp32; on this project's AMD EPYC with avx512_bf16 (no AMX)
+    no measurement showed bf16 autocast faster for LoRA SFT at the same held-out loss
+    (benchmarks/RESULTS.md, issue 19); CPUs with AMX were not at hand to measure, and bf16
+    rounding would also end the exact equalities (data parallel = one process, resume) the
+    tests pin. `cpu_bf16_features()` tells which CPU this is; `precision: bf16` forces it."""
     import torch
 
     if precision == "bf16":
         return True
     if precision == "auto":
-        return device_type == "cuda" and torch.cuda.is_bf16_supported()
+        return device_type.split(":")[0] == "cuda" and torch.cuda.is_bf16_supported()
     return False
 
 

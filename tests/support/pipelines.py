@@ -29,9 +29,11 @@ def shouted_pairs(conversations: Path, out: Path) -> Path:
 
 
 def write_pipeline(path: Path, model_dir: Path, data: Path, stages: list[str], *, name: str = "tiny",
-                   seed: int = 3, adapter: str = "{type: full}", chat_limit: int | None = None) -> Path:
+                   seed: int = 3, adapter: str = "{type: full}", chat_limit: int | None = None,
+                   distributed: str | None = None) -> Path:
     """`stages` are YAML flow mappings, one per stage; datasets `chats` (SFT) and `prefs`
-    (preference pairs, also usable as feedback or prompts) come from `data`."""
+    (preference pairs, also usable as feedback or prompts) come from `data`; `distributed`
+    is the `distributed:` block as a flow mapping."""
     prefs = {split: shouted_pairs(data / f"sft_{split}.jsonl", path.parent / f"{path.stem}-prefs-{split}.jsonl")
              for split in ("train", "eval")}
     lines = "\n".join(f"  - {stage}" for stage in stages)
@@ -41,6 +43,7 @@ seed: {seed}
 model: {model_dir}
 adapter: {adapter}
 tracking: {{backend: none}}
+{f"distributed: {distributed}" if distributed else ""}
 datasets:
   chats: {{path: {data}/sft_train.jsonl, eval_path: {data}/sft_eval.jsonl{f", limit: {chat_limit}" if chat_limit else ""}}}
   prefs: {{path: {prefs["train"]}, eval_path: {prefs["eval"]}}}

@@ -65,7 +65,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.nproc < 1:
         raise UserError(f"--nproc must be at least 1 (got {args.nproc})")
     if args.nproc > 1 and "LOCAL_RANK" not in os.environ:
+        from tuneline.pipeline.distributed import check_distributed
         from tuneline.pipeline.launch import launch_processes
+        from tuneline.pipeline.load import load_pipeline
+
+        if args.pipeline:  # a block that cannot work fails here, once, before any process starts
+            check_distributed(load_pipeline(args.pipeline))
 
         return launch_processes(args.nproc, [a for a in (args.pipeline,) if a]
                                 + (["--resume", args.resume] if args.resume else [])

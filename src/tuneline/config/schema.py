@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tuneline.config.distributed import DistributedConfig
 from tuneline.config.references import CHAT_MODEL
 
 
@@ -40,6 +41,9 @@ class AdapterConfig(Strict):
         "all-linear", description="module names to adapt, or all-linear")
     use_dora: bool = Field(False, description="weight-decomposed LoRA (DoRA)")
     load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit NF4 (bitsandbytes; its CPU backend works without a GPU)")
+    bnb_4bit_quant_storage: Literal["uint8", "float32", "bfloat16", "float16"] = Field(
+        "uint8", description="QLoRA: dtype the packed 4-bit weights are stored in; FSDP and ZeRO-3 shard them with "
+                             "the other weights only when it is model.dtype")
 
 
 class CurationConfig(Strict):
@@ -89,6 +93,14 @@ class ReferenceChoice(Strict):
                                 "pipeline's base model")
 
 
+class GenerationBackendChoice(Strict):
+    """The `generation_backend:` option of the stages that generate (PPO, GRPO, RLOO, eval)."""
+
+    generation_backend: Literal["auto", "hf", "vllm"] = Field(
+        "auto", description="who generates: vllm (GPU, LoRA weights synced each step), hf (transformers' generate); "
+                            "auto: vllm where CUDA and the vllm package are present, else hf")
+
+
 class TrainingStageConfig(StageConfig):
     epochs: float = Field(1.0, gt=0, description="passes over the training data")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (overrides epochs)")
@@ -133,6 +145,8 @@ class PipelineConfig(Strict):
     stages: list[Any] = Field(default_factory=list, description="ordered stages; each one's `type` selects its options")
     output_dir: str = Field("runs", description="where run directories are created, relative to the working directory")
     tracking: dict[str, Any] = Field(default_factory=dict, description="experiment tracking: {backend: mlflow|wandb|none, uri: ...}")
+    distributed: DistributedConfig = Field(
+        default_factory=DistributedConfig, description="several processes: ddp, fsdp or deepspeed (docs/distributed.md)")
 
     @field_validator("model", mode="before")
     @classmethod

@@ -91,7 +91,7 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
              winrate_pairs: list[tuple[str, str]] | None = None, judge_factory: Callable[[], Any] | None = None,
              reward_source: Callable[[list[list[Message]], list[str]], list[float]] | None = None,
              classifiers: list[Target] | None = None, lm_eval_options: dict[str, Any] | None = None,
-             dtype: str = "float32") -> EvalResult:
+             dtype: str = "float32", generation_backend: str = "hf") -> EvalResult:
     """Run `suites` on every target; `judge_factory` builds the win-rate judge when needed,
     `reward_source` (optional) scores answers and preference pairs with a reward model;
     `reference_targets` are models that are only some target's reference (implicit rewards)."""
@@ -119,10 +119,12 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
 
                 results["loss"] = heldout_loss(model, tokenizer, inputs.conversations, max_length, batch_size)
             if generate:
-                from tuneline.eval.generate import generate_chat
+                from tuneline.eval.generate import generate_chat, generate_chat_vllm
 
-                generations[target.name] = generate_chat(model, tokenizer, [c.messages for c in inputs.prompts],
-                                                         max_new_tokens=max_new_tokens, batch_size=batch_size)
+                conversations = [c.messages for c in inputs.prompts]
+                generations[target.name] = generate_chat_vllm(target.reference, tokenizer, conversations,
+                                                              max_new_tokens) if generation_backend == "vllm" else \
+                    generate_chat(model, tokenizer, conversations, max_new_tokens=max_new_tokens, batch_size=batch_size)
                 results["generation"] = generation_summary(generations[target.name])
             if "lm-eval" in suites:
                 from tuneline.eval.lm_eval_bridge import run_lm_eval

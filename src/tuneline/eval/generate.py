@@ -62,3 +62,31 @@ def generate_chat(model, tokenizer, conversations: list[list[Message]], max_new_
         progress.close()
         model.train(was_training)
     return results  # type: ignore[return-value]
+
+
+_VLLM_ENGINES: dict[str, object] = {}  # one vLLM engine per base model for the whole process
+
+
+def generate_chat_vllm(reference: str, tokenizer, conversations: list[list[Message]],
+                       max_new_tokens: int = 256) -> list[Generation]:
+    """Greedy answers from vLLM (GPU) for a model reference or a policy artifact: a model
+    folder directly, an adapter as a LoRARequest on its base."""
+    from pathlib import Path
+
+    from tuneline.models.artifacts import resolve_artifact
+    from tuneline.models.registry import resolve_model_path
+    from tuneline.models.vllm_generate import VllmGenerator
+
+    base, adapter = resolve_model_path(reference), None
+    if Path(reference).exists() and not reference.startswith("builtin:"):
+        artifact = resolve_artifact(reference, role="policy")
+        base, adapter = (resolve_model_path(artifact.base), artifact.path) if artifact.kind == "adapter" \
+            else (str(artifact.path), None)
+    if base not in _VLLM_ENGINES:
+        _VLLM_ENGINES[base] = VllmGenerator(base, max_lora_rank=64)
+    engine = _VLLM_ENGINES[base]
+    engine.use_adapter(adapter)
+    answers = engine.generate([tokenize_prompt(tokenizer, m) for m in conversations], max_new_tokens, 0.0, 1.0,
+                              tokenizer.eos_token_id)
+    return [Generation(text=tokenizer.decode(tokens, skip_special_tokens=True).strip(), token_ids=tokens,
+                       finished_with_eos=finished, num_tokens=len(tokens)) for tokens, finished in answers]

@@ -75,9 +75,9 @@ def plain_model(model):
 
 
 def best_device() -> str:
-    import torch
+    from tuneline.runtime import compute_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(compute_device())
 
 
 def to_device(batch: dict, model) -> dict:

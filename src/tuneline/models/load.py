@@ -57,26 +57,31 @@ def load_tokenizer(reference: str):
     return tokenizer
 
 
-def load_causal_lm(model: ModelConfig | str, device: str | None = None, load_in_4bit: bool = False):
-    """Base causal LM and its tokenizer, ready for training or generation; with
-    `load_in_4bit`, its linear layers are bitsandbytes NF4 (QLoRA, see models/quant.py)."""
+def load_causal_lm(model: ModelConfig | str, device: str | None = None, load_in_4bit: bool = False,
+                   quant_storage: str = "uint8"):
+    """Base causal LM and its tokenizer, ready for training or generation, on `device`
+    (default: runtime.compute_device(), the GPU when there is one); with `load_in_4bit`,
+    its linear layers are bitsandbytes NF4 (QLoRA, see models/quant.py)."""
     from transformers import AutoModelForCausalLM
+
+    from tuneline.runtime import compute_device
 
     config = ModelConfig(ref=model) if isinstance(model, str) else model
     path = resolve_model_path(config.ref)
     kwargs: dict[str, Any] = {"dtype": _torch_dtype(config.dtype), "trust_remote_code": config.trust_remote_code}
+    device = device or str(compute_device())
     if load_in_4bit:
         from tuneline.models.quant import quantized_load_kwargs
 
         compute_dtype = "float32" if config.dtype == "auto" else config.dtype
-        kwargs.update(quantized_load_kwargs(compute_dtype))
+        kwargs.update(quantized_load_kwargs(compute_dtype, quant_storage, device))
         device = None  # device_map placed it
     try:
         lm = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load '{config.ref}' as a causal language model: {exc}",
                          fix="use a folder with config.json and weights, or a builtin model") from None
-    if device:
+    if device and device != "cpu":  # from_pretrained loads on the CPU
         lm.to(device)
     tokenizer = load_tokenizer(path)
     if lm.generation_config is not None and lm.generation_config.pad_token_id is None:

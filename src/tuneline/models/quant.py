@@ -20,14 +20,17 @@ from tuneline.errors import ModelError
 QUANT_NOTE = "tuneline_base_quantization.json"
 
 
-def nf4_config(compute_dtype: str = "float32"):
-    """transformers' BitsAndBytesConfig for QLoRA: NF4 weights, double-quantised scales."""
+def nf4_config(compute_dtype: str = "float32", quant_storage: str = "uint8"):
+    """transformers' BitsAndBytesConfig for QLoRA: NF4 weights, double-quantised scales;
+    `quant_storage` is the dtype the packed weights are stored in (a float one lets FSDP
+    and ZeRO-3 shard them like the model's other weights)."""
     import torch
     from transformers import BitsAndBytesConfig
 
     _require_bitsandbytes()
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                              bnb_4bit_compute_dtype=getattr(torch, compute_dtype))
+                              bnb_4bit_compute_dtype=getattr(torch, compute_dtype),
+                              bnb_4bit_quant_storage=getattr(torch, quant_storage))
 
 
 def _require_bitsandbytes() -> None:
@@ -38,12 +41,9 @@ def _require_bitsandbytes() -> None:
                          fix="pip install 'bitsandbytes==0.50.2' (or `make setup`), or set load_in_4bit: false") from None
 
 
-def quantized_load_kwargs(compute_dtype: str) -> dict[str, Any]:
-    """Extra from_pretrained arguments that load the base in NF4 on the available device."""
-    import torch
-
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    return {"quantization_config": nf4_config(compute_dtype), "device_map": device}
+def quantized_load_kwargs(compute_dtype: str, quant_storage: str, device: str) -> dict[str, Any]:
+    """Extra from_pretrained arguments that load the base in NF4 on `device`."""
+    return {"quantization_config": nf4_config(compute_dtype, quant_storage), "device_map": device}
 
 
 def is_4bit(model) -> bool:

@@ -72,10 +72,12 @@ class StageContext:
         adapter = self.pipeline.adapter
         if previous is not None and previous.kind == "model":
             model, tokenizer = load_causal_lm(self.pipeline.model.model_copy(update={"ref": str(previous.path)}),
-                                              load_in_4bit=adapter.load_in_4bit)
+                                              load_in_4bit=adapter.load_in_4bit,
+                                              quant_storage=adapter.bnb_4bit_quant_storage)
             previous = None
         else:
-            model, tokenizer = load_causal_lm(self.pipeline.model, load_in_4bit=adapter.load_in_4bit)
+            model, tokenizer = load_causal_lm(self.pipeline.model, load_in_4bit=adapter.load_in_4bit,
+                                              quant_storage=adapter.bnb_4bit_quant_storage)
         if trainable:
             model = attach_adapter(model, adapter, init_from=previous.path if previous else None)
         elif previous is not None:

@@ -7,7 +7,7 @@ import difflib
 
 from pydantic import BaseModel
 
-from tuneline.config import schema
+from tuneline.config import distributed, schema
 from tuneline.errors import ConfigError
 from tuneline.stages import STAGE_MODULES, contract, stage_module
 
@@ -16,6 +16,9 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "model": schema.ModelConfig,
     "adapter": schema.AdapterConfig,
     "dataset": schema.DatasetConfig,
+    "distributed": distributed.DistributedConfig,
+    "fsdp": distributed.FsdpOptions,
+    "deepspeed": distributed.DeepSpeedOptions,
 }
 
 

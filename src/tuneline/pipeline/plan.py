@@ -16,6 +16,7 @@ from typing import Any
 
 from tuneline.config.schema import AdapterConfig, PipelineConfig
 from tuneline.models.registry import resolve_model_path
+from tuneline.pipeline.distributed import check_distributed
 from tuneline.pipeline.load import load_pipeline
 from tuneline.stages import contract, stage_module
 
@@ -53,6 +54,7 @@ class Plan:
     model_path: str
     stages: list[StagePlan] = field(default_factory=list)
     datasets: dict[tuple[str, str], DatasetPlan] = field(default_factory=dict)
+    distributed_notes: list[str] = field(default_factory=list)  # what the `distributed:` block will do
 
 
 def data_task(stage) -> str | None:
@@ -84,7 +86,8 @@ def check_pipeline(config: PipelineConfig, count_tokens: bool = False, data=None
     from tuneline.pipeline.data import RunData
 
     data = data or RunData(config)
-    plan = Plan(config=config, model_path=resolve_model_path(config.model.ref, convert=False))
+    plan = Plan(config=config, model_path=resolve_model_path(config.model.ref, convert=False),
+                distributed_notes=check_distributed(config))
     for stage in config.stages:
         entry = StagePlan(stage)
         weights = stage_weights(config, stage)
@@ -178,6 +181,11 @@ def describe_plan(path: str | Path) -> str:
     lines = [f"pipeline '{config.name}' is valid", "stages:"]
     for i, entry in enumerate(plan.stages, 1):
         lines.extend(describe_stage(i, entry))
+    distributed = config.distributed
+    if distributed.strategy != "ddp" or distributed.processes > 1:
+        lines.append(f"distributed: {distributed.strategy}, {distributed.processes} processes "
+                     f"(accelerate_config.yaml in the run directory)")
+        lines.extend(f"  note: {note}" for note in plan.distributed_notes)
     lines.append("datasets:")
     for entry in plan.datasets.values():
         lines.append(f"  {entry.name} as {entry.task}:")

@@ -13,6 +13,7 @@ from tuneline.errors import UserError
 from tuneline.io import atomic_write_json, atomic_write_text
 from tuneline.pipeline.context import StageContext
 from tuneline.pipeline.data import DATA_DIR, RunData, check_sources
+from tuneline.pipeline.distributed import write_launch_files
 from tuneline.pipeline.load import load_pipeline
 from tuneline.progress import info
 from tuneline.runtime import barrier, start_process_group
@@ -50,6 +51,7 @@ def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[P
     run_dir = new_run_dir(config, output_dir)
     atomic_write_text(run_dir / "pipeline.yaml", yaml.safe_dump(dump_resolved(config), sort_keys=False))
     mf.write_manifest(run_dir, mf.new_manifest(config, run_dir.name, Path(config_path)))
+    write_launch_files(config, run_dir)  # accelerate_config.yaml, for `accelerate launch --config_file`
     data.attach(run_dir)  # the data validation loaded, saved into the run directory
     return config, run_dir, data
 

@@ -74,12 +74,33 @@ def generate_rollouts(policy, tokenizer, prompts: list[list[Message]], max_new_t
                                  top_p=top_p, top_k=0, eos_token_id=eos_id, pad_token_id=pad_id)
     finally:
         policy.train(was_training)
-    response_ids = output[:, query_ids.shape[1]:].cpu()
+    return _rollout_batch(tokenizer, prompts, query_ids, query_mask, output[:, query_ids.shape[1]:].cpu())
+
+
+def _rollout_batch(tokenizer, prompts, query_ids, query_mask, response_ids) -> RolloutBatch:
+    """The batch of sampled completions (rows of token ids, padded after the EOS)."""
+    eos_id = tokenizer.eos_token_id
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
     response_mask, finished = response_mask_through_eos(response_ids, eos_id)
     response_ids = response_ids.masked_fill(response_mask == 0, pad_id)
     texts = [tokenizer.decode(ids[mask.bool()].tolist(), skip_special_tokens=True).strip()
              for ids, mask in zip(response_ids, response_mask, strict=False)]
     return RolloutBatch(prompts, query_ids, query_mask, response_ids, response_mask, finished, texts)
+
+
+def rollouts_from_answers(tokenizer, prompts: list[list[Message]], answers: list[tuple[list[int], bool]],
+                          max_new_tokens: int) -> RolloutBatch:
+    """The batch `generate_rollouts` would return, from completions sampled elsewhere (vLLM):
+    (token ids without EOS, ended with EOS) per prompt."""
+    eos_id = tokenizer.eos_token_id
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
+    query_ids, query_mask = left_pad([tokenize_prompt(tokenizer, p) for p in prompts], pad_id)
+    response_ids = torch.full((len(answers), max_new_tokens), pad_id, dtype=torch.long)
+    for row, (tokens, finished) in enumerate(answers):
+        # an unfinished answer fills all max_new_tokens columns, so its padding can never read as an EOS
+        tokens = (tokens + [eos_id])[:max_new_tokens] if finished else tokens[:max_new_tokens]
+        response_ids[row, :len(tokens)] = torch.tensor(tokens, dtype=torch.long)
+    return _rollout_batch(tokenizer, prompts, query_ids, query_mask, response_ids)
 
 
 def response_logprobs(logits: torch.Tensor, batch: RolloutBatch, temperature: float) -> torch.Tensor:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import StageConfig, Strict
+from tuneline.config.schema import GenerationBackendChoice, StageConfig, Strict
 from tuneline.stages import contract
 from tuneline.stages.contract import StageContract
 
@@ -52,7 +52,7 @@ class LmEvalConfig(Strict):
     apply_chat_template: bool = Field(False, description="render lm-eval prompts with the model's chat template")
 
 
-class Config(StageConfig):
+class Config(GenerationBackendChoice, StageConfig):
     type: Literal["eval"] = "eval"
     suites: list[SuiteName] = Field(["loss", "preference", "winrate", "generate"], description="what to measure")
     targets: list[str] | None = Field(None, description="models to compare: base, stage names, folders or model "
@@ -164,6 +164,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.eval.evaluate import EvalInputs, evaluate
     from tuneline.eval.report import write_run_report
     from tuneline.eval.summary import before_after
+    from tuneline.runtime import generation_backend
 
     stages = earlier_stages(ctx)
     names = [s.name for s in stages]
@@ -211,7 +212,8 @@ def run(ctx, config: Config) -> dict:
                       batch_size=config.batch_size, max_length=config.max_length, beta=config.beta,
                       winrate_pairs=winrate_pairs or None,
                       judge_factory=judge_factory, reward_source=source, classifiers=classifiers,
-                      lm_eval_options=config.lm_eval.model_dump() if "lm-eval" in suites else None, dtype=dtype)
+                      lm_eval_options=config.lm_eval.model_dump() if "lm-eval" in suites else None, dtype=dtype,
+                      generation_backend=generation_backend(config.generation_backend))
     print(before_after(result.metrics["details"], result.samples, config.show_samples), flush=True)
     write_run_report(ctx.run_dir, ctx.stage_dir / "report.html")
     print(f"\nreport: {ctx.stage_dir / 'report.html'}", flush=True)

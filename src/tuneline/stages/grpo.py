@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import ReferenceChoice, StageConfig
+from tuneline.config.schema import GenerationBackendChoice, ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 from tuneline.stages.contract import StageContract
 
@@ -22,7 +22,7 @@ CONTRACT = StageContract(
 )
 
 
-class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):
+class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, StageConfig):
     """Options shared by the TRL-backed online stages."""
 
     max_steps: int = Field(20, ge=1, description="optimizer steps")
@@ -108,6 +108,7 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     from tuneline.progress import info
     from tuneline.rl.ppo_eval import evaluate_policy
     from tuneline.rl.sources import build_reward, held_out_prompts
+    from tuneline.runtime import generation_backend
     from tuneline.stages.common import finish_training, save_artifact
 
     if method == "grpo":
@@ -122,6 +123,9 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     policy, tokenizer = ctx.load_policy(trainable=True)
     held_out = held_out_prompts(splits, config)
 
+    if generation_backend(config.generation_backend) == "vllm":
+        # TRL's colocated vLLM: in this process, the policy's weights loaded into it before each generation
+        extra = {**extra, "use_vllm": True, "vllm_mode": "colocate", "vllm_gpu_memory_utilization": 0.3}
     trainer_dir = ctx.checkpoint_dir
     args = TrainerConfig(
         output_dir=str(trainer_dir), use_cpu=not torch.cuda.is_available(), bf16=False,

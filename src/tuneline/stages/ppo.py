@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import ReferenceChoice, StageConfig
+from tuneline.config.schema import GenerationBackendChoice, ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
 from tuneline.stages.contract import StageContract
 
@@ -30,7 +30,7 @@ CONTRACT = StageContract(
 )
 
 
-class Config(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):
+class Config(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, StageConfig):
     type: Literal["ppo"] = "ppo"
     max_steps: int = Field(20, ge=1, description="PPO steps; each samples one rollout batch and updates on it")
     rollout_batch_size: int = Field(8, ge=1, description="prompts sampled per step, per process")
@@ -130,7 +130,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.rl.rollout import generate_rollouts
     from tuneline.rl.sources import build_reward, held_out_prompts
     from tuneline.rl.stats import RunningMoments
-    from tuneline.runtime import StopRequest
+    from tuneline.runtime import StopRequest, generation_backend
     from tuneline.stages.common import finish_training, save_artifact
     from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 
@@ -157,6 +157,14 @@ def run(ctx, config: Config) -> dict:
     model, optimizer = accelerator.prepare(model, optimizer)
     unwrapped = accelerator.unwrap_model(model)
     sampler, not_merged = rollout_sampler(unwrapped.policy, config.merged_rollouts)
+    vllm_rollouts = None
+    if generation_backend(config.generation_backend) == "vllm" and ctx.pipeline.adapter.type == "lora":
+        from tuneline.models.registry import resolve_model_path
+        from tuneline.rl.vllm_rollouts import VllmRollouts
+
+        vllm_rollouts = VllmRollouts(resolve_model_path(ctx.pipeline.model.ref), ctx.pipeline.adapter.r,
+                                     ctx.stage_dir / f"rollout-adapter-{rank}", ctx.seed * 1000 + rank)
+        info("rollouts sample with vLLM (the LoRA adapter synced every step)")
     if not_merged and config.merged_rollouts:
         info(f"rollouts sample from the policy itself ({not_merged})")
     kl_in_loss = config.kl_penalty == "loss"
@@ -198,9 +206,13 @@ def run(ctx, config: Config) -> dict:
             step_start = time.perf_counter()
             indices = prompt_order(len(splits.train), step, config.rollout_batch_size * world, ctx.seed)
             prompts = [splits.train[i].messages for i in indices[rank::world]]
-            with torch.autocast(device_type=accelerator.device.type, dtype=torch.bfloat16, enabled=bf16):
-                batch = generate_rollouts(sampler.current(), tokenizer, prompts, config.max_new_tokens,
-                                          config.temperature, config.top_p)
+            if vllm_rollouts is not None:
+                batch = vllm_rollouts.sample(unwrapped.policy, tokenizer, prompts, step, config.max_new_tokens,
+                                             config.temperature, config.top_p)
+            else:
+                with torch.autocast(device_type=accelerator.device.type, dtype=torch.bfloat16, enabled=bf16):
+                    batch = generate_rollouts(sampler.current(), tokenizer, prompts, config.max_new_tokens,
+                                              config.temperature, config.top_p)
             rollout_seconds = time.perf_counter() - step_start
             raw_scores = torch.tensor(check_rewards(reward(prompts, batch.texts), len(prompts),
                                                     getattr(reward, "name", "reward"), step + 1))

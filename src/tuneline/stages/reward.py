@@ -48,6 +48,7 @@ def load_reward_backbone(ctx, config: Config):
 
     from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
+    from tuneline.runtime import compute_device
 
     previous = ctx.previous_artifact() if config.model is None else None
     reference = config.model or ctx.pipeline.model.ref
@@ -64,6 +65,7 @@ def load_reward_backbone(ctx, config: Config):
         backbone = getattr(model, model.base_model_prefix)
         backbone.load_state_dict(getattr(causal, causal.base_model_prefix).state_dict())
         del causal
+    model.to(compute_device())
     _, adapter, _ = planned_weights(ctx.pipeline, config)
     if adapter.type == "lora":
         model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS"))

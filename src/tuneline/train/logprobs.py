@@ -17,10 +17,15 @@ def _unwrap(model):
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
-def _supports_selective_projection(base) -> bool:
+def _supports_selective_projection(model, base) -> bool:
     config = base.config
     return not (getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None)) and hasattr(
-        base, "get_decoder")
+        base, "get_decoder") and not _fsdp_sharded(model)
+
+
+def _fsdp_sharded(model) -> bool:
+    """Sharded by FSDP (train/sharding.py): only the model's own forward gathers its outer unit."""
+    return bool(getattr(model, "_is_fsdp_managed_module", False))
 
 
 def labelled_token_logprobs(model, input_ids, attention_mask, labels):
@@ -35,7 +40,7 @@ def labelled_token_logprobs(model, input_ids, attention_mask, labels):
     selected = targets != IGNORE_INDEX
     rows = selected.nonzero(as_tuple=True)[0]
     base = _unwrap(model)
-    if _supports_selective_projection(base):
+    if _supports_selective_projection(model, base):
         hidden = base.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         hidden = hidden[:, :-1][selected]
         head = base.get_output_embeddings()

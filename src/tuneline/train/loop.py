@@ -27,6 +27,7 @@ from tuneline.runtime import StopRequest, process_rank, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
 from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
+from tuneline.train.sharding import same_pass_count, sum_unsharded_gradients
 
 StepFn = Callable[[Any, list[int]], tuple[Any, dict[str, float]]]
 
@@ -99,13 +100,14 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         from tuneline.train.dropout import use_cpu_dropout
 
         use_cpu_dropout(model)
+    sharded = world > 1 and _shard_if_configured(model, ctx)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise RuntimeError("no trainable parameters")
     # fused: one kernel per parameter instead of ~10 small ops; with LoRA's hundreds of small
     # tensors the per-op overhead dominated the step (18% of a CPU step in py-spy); same math.
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay,
-                                  fused=device.type in ("cpu", "cuda"))
+                                  fused=device.type in ("cpu", "cuda") and not sharded)
     batches_per_epoch = len(step_batches(lengths, config, ctx.seed, 0, grouped, world))
     total_steps = config.max_steps or max(1, math.ceil(batches_per_epoch * config.epochs))
     scheduler_name = {"constant": "constant_with_warmup"}.get(config.lr_scheduler, config.lr_scheduler)
@@ -147,23 +149,30 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
             batch = global_batch(step)
             total_weight = sum(weights[i] for i in batch) or 1.0
             step_loss, local_share = 0.0, 0.0
-            for indices in process_share(batch, config.batch_size, rank, world):
-                for chunk in split_by_tokens(indices, lengths, budget):
-                    share = sum(weights[i] for i in chunk) / total_weight
-                    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
-                        loss, metrics = step_fn(model, chunk)
-                    (loss * share).backward()
-                    step_loss += loss.item() * share
-                    local_share += share
-                    window_tokens += int(metrics.pop("tokens", 0))
-                    for key, value in metrics.items():
-                        step_metrics[key] = step_metrics.get(key, 0.0) + value * share
+            passes = [chunk for indices in process_share(batch, config.batch_size, rank, world)
+                      for chunk in split_by_tokens(indices, lengths, budget)]
+            if sharded:  # every process runs as many passes as the busiest one; the extra ones weigh 0
+                passes += [[]] * (same_pass_count(len(passes)) - len(passes))
+            for chunk in passes:
+                share = sum(weights[i] for i in chunk) / total_weight
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                    loss, metrics = step_fn(model, chunk or batch[:1])
+                (loss * share).backward()
+                if not chunk:
+                    continue
+                step_loss += loss.item() * share
+                local_share += share
+                window_tokens += int(metrics.pop("tokens", 0))
+                for key, value in metrics.items():
+                    step_metrics[key] = step_metrics.get(key, 0.0) + value * share
             local_share = local_share or 1.0  # logged figures: this process's mean over its examples
             window_loss += step_loss / local_share
             step_metrics = {key: value / local_share for key, value in step_metrics.items()}
-            if world > 1:
+            if sharded:  # FSDP sums the sharded ones in its reduce-scatter
+                sum_unsharded_gradients(params)
+            elif world > 1:
                 _sum_gradients(params)
-            grad_norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm).item()
+            grad_norm = _full(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)).item()
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -189,18 +198,41 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 model.train()
                 if rank == 0:
                     log.write(step=step, **{f"eval_{k}": v for k, v in eval_metrics.items()})
-            if rank == 0 and (step % config.save_steps == 0 or stop.requested) and step < total_steps:
+            if rank == 0 and not sharded and (step % config.save_steps == 0 or stop.requested) and step < total_steps:
                 save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler, {},
                                 keep=config.save_total_limit)
             if stop.requested:
                 progress_bar.close()
                 raise KeyboardInterrupt
     progress_bar.close()
+    if sharded:
+        from tuneline.train.sharding import unshard_model
+
+        unshard_model(model)
     runtime = time.perf_counter() - run_start
     tokens_per_second = run_tokens * world / max(runtime, 1e-9)
     return LoopResult(steps=step, train_loss=last_loss, runtime_s=runtime, tokens_per_second=tokens_per_second,
                       mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=_agreed_digest(model, world),
                       processes=world, history=history)
+
+
+def _shard_if_configured(model, ctx) -> bool:
+    """Shard the model with FSDP when the pipeline's `distributed:` block asks for it."""
+    distributed = getattr(getattr(ctx, "pipeline", None), "distributed", None)
+    if distributed is None or distributed.strategy != "fsdp":
+        return False
+    from tuneline.train.sharding import fsdp_unit_classes, shard_model
+
+    fsdp = distributed.fsdp
+    units = shard_model(model, fsdp_unit_classes(model, fsdp.wrap_layers),
+                        reshard_after_forward=fsdp.sharding_strategy == "full_shard", cpu_offload=fsdp.cpu_offload)
+    info(f"FSDP: {units} units over {process_rank()[1]} processes; no mid-run checkpoints under FSDP yet")
+    return True
+
+
+def _full(value):
+    """A sharded (DTensor) result made whole; anything else unchanged."""
+    return value.full_tensor() if hasattr(value, "full_tensor") else value
 
 
 def _agreed_digest(model, world: int) -> str:
