@@ -110,7 +110,11 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     for dataset in config.datasets.values():
         for attr in ("path", "eval_path"):
             value = getattr(dataset, attr)
-            if value and not Path(value).is_absolute() and (base / value).exists():
+            if value and value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+                setattr(dataset, attr, f"sqlite:///{base / value[len('sqlite:///'):]}")  # an annotation database
+            elif value and "://" in value:
+                continue  # a database URL (format: annotations)
+            elif value and not Path(value).is_absolute() and (base / value).exists():
                 setattr(dataset, attr, str(base / value))
             elif value and not Path(value).is_absolute() and ("/" in value or "." in Path(value).name) and attr == "path":
                 setattr(dataset, attr, str(base / value))
