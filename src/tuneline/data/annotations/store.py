@@ -160,26 +160,39 @@ class AnnotationStore:
 
     # --- items and assignments -----------------------------------------------------------
 
-    def add_items(self, new_items: Iterable[NewItem]) -> tuple[int, int]:
+    def add_items(self, new_items: Iterable[NewItem], chunk: int = 1000) -> tuple[int, int]:
         """Insert items (an external id already present is skipped). (added, skipped)."""
         added = skipped = 0
         now = time.time()
         with self._write() as connection:
             known = set(connection.execute(select(items.c.external_id)).scalars())
+            batch: list[NewItem] = []
             for item in new_items:
                 if item.external_id in known:
                     skipped += 1
                     continue
                 known.add(item.external_id)
-                item_id = connection.execute(items.insert().values(
-                    external_id=item.external_id, kind=item.kind, prompt=json.dumps(item.prompt, ensure_ascii=False),
-                    source=item.source, created=now)).inserted_primary_key[0]
-                models = list(item.models) + [""] * (len(item.answers) - len(item.models))
-                connection.execute(answers.insert(), [
-                    {"item_id": item_id, "position": position, "text": text, "model": model}
-                    for position, (text, model) in enumerate(zip(item.answers, models, strict=False))])
-                added += 1
+                batch.append(item)
+                if len(batch) >= chunk:
+                    added += self._insert(connection, batch, now)
+                    batch = []
+            added += self._insert(connection, batch, now)
         return added, skipped
+
+    @staticmethod
+    def _insert(connection: Connection, batch: list[NewItem], now: float) -> int:
+        if not batch:
+            return 0
+        connection.execute(items.insert(), [
+            {"external_id": item.external_id, "kind": item.kind, "source": item.source, "created": now,
+             "prompt": json.dumps(item.prompt, ensure_ascii=False)} for item in batch])
+        ids = dict(connection.execute(select(items.c.external_id, items.c.id)
+                                      .where(items.c.external_id.in_([item.external_id for item in batch]))).all())
+        connection.execute(answers.insert(), [
+            {"item_id": ids[item.external_id], "position": position, "text": text,
+             "model": item.models[position] if position < len(item.models) else ""}
+            for item in batch for position, text in enumerate(item.answers)])
+        return len(batch)
 
     def assign(self, annotators: list[str], overlap: int, seed: int = 0) -> int:
         """Give every item `overlap` annotators (fewer when there are fewer annotators), the
