@@ -13,7 +13,6 @@ annotators doing so at once. Prints a table and writes benchmarks/results/bench_
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -29,6 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import write_result  # noqa: E402
 
 from support.annotate_server import start_annotate_server  # noqa: E402
 from support.postgres import free_port  # noqa: E402
@@ -129,10 +131,7 @@ def main() -> None:
     print(f"target p95 < {TARGET_MS:.0f} ms for one annotator: {'MET' if p95 < TARGET_MS else 'MISSED'} ({p95:.1f} ms)")
     print(f"(load average {result['load_average_1min']} on {result['cpu_count']} cores, {result['machine']}: "
           "other work shares the CPU)")
-    out = ROOT / "benchmarks" / "results" / "bench_annotate.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_result("bench_annotate", result)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from typing import Any
 
 from tuneline.data.annotations.store import NewItem
 from tuneline.data.formats import message_list
-from tuneline.data.problems import RecordProblem
+from tuneline.data.problems import RecordProblem, RowProblem
+from tuneline.data.readers import read_rows
 from tuneline.errors import DataError, UserError
 
 Messages = list[dict[str, Any]]
@@ -29,22 +30,14 @@ def _prompt_id(messages: Messages) -> str:
 
 
 def _jsonl(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
+    """(file:line, row) per line; a DataError naming the line for a broken one."""
+    if not Path(path).is_file():
+        raise DataError("the file does not exist", where=str(path), fix="check the path")
     rows = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"cannot read the file: {exc.strerror}", where=str(path), fix="check the path") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON: {exc.msg}", where=where, fix="one JSON object per line") from None
-        if not isinstance(row, dict):
-            raise DataError("expected a JSON object", where=where, fix="one JSON object per line")
-        rows.append((where, row))
+    for row in read_rows(str(path), "jsonl"):
+        if isinstance(row, RowProblem):
+            raise row.to_error()
+        rows.append((row.source, row.data))
     return rows
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from tuneline.config.schema import Strict
-from tuneline.config.yaml_lines import line_of, load_yaml_with_lines
+from tuneline.config.yaml_lines import line_of, load_config_file
 from tuneline.data.annotations.urls import database_url
 from tuneline.errors import ConfigError
 
@@ -50,20 +50,7 @@ def load_annotate_config(path: str | Path) -> AnnotateConfig:
     """Read and validate an annotation config; the database and guidelines paths are
     relative to the file."""
     path = Path(path)
-    data, lines = load_yaml_with_lines(path)
-    if not isinstance(data, dict):
-        raise ConfigError("an annotation config must be a mapping (database, guidelines, annotators, ...)",
-                          where=str(path), fix=f"see {EXAMPLE}")
-    try:
-        config = AnnotateConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        location = tuple(error["loc"])
-        line = line_of(lines, location)
-        field = ".".join(str(p) for p in location) or "(top level)"
-        where = f"{path}:{line} ({field})" if line else f"{path} ({field})"
-        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else f"see {EXAMPLE} for every key"
-        raise ConfigError(error["msg"].removeprefix("Value error, "), where=where, fix=fix) from None
+    config, lines = load_config_file(path, AnnotateConfig, "database, guidelines, annotators, ...", EXAMPLE)
     base = path.resolve().parent
     config.database = database_url(config.database, base)
     text = config.guidelines

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from tuneline.errors import ConfigError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 Location = tuple[Any, ...]
 
@@ -53,3 +56,21 @@ def line_of(lines: dict[Location, int], location: Location) -> int | None:
             return lines[loc]
         loc = loc[:-1]
     return lines.get(())
+
+
+def load_config_file(path: Path, model: type[ModelT], what: str, example: str) -> tuple[ModelT, dict[Location, int]]:
+    """Validate a YAML mapping file against `model`; the first error names file:line (field).
+    `what` says what the mapping holds and `example` where a full example lives."""
+    data, lines = load_yaml_with_lines(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"the file must be a mapping ({what})", where=str(path), fix=f"see {example}")
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        line = line_of(lines, location)
+        field = ".".join(str(p) for p in location) or "(top level)"
+        where = f"{path}:{line} ({field})" if line else f"{path} ({field})"
+        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else f"see {example} for every key"
+        raise ConfigError(error["msg"].removeprefix("Value error, "), where=where, fix=fix) from None

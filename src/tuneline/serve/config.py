@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from tuneline.config.schema import Strict
-from tuneline.config.yaml_lines import line_of, load_yaml_with_lines
+from tuneline.config.yaml_lines import load_config_file
 from tuneline.errors import ConfigError
 
 
@@ -117,21 +117,8 @@ def newest_run(folder: Path) -> Path:
 def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerConfig:
     """Read and validate a serving config; relative paths are relative to the file."""
     path = Path(path)
-    data, lines = load_yaml_with_lines(path)
-    if not isinstance(data, dict):
-        raise ConfigError("a serving config must be a mapping (model, adapters, router, limits, auth)",
-                          where=str(path), fix="see examples/tiered/serve.yaml")
-    try:
-        config = ServerConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        location = tuple(error["loc"])
-        line = line_of(lines, location)
-        field = ".".join(str(p) for p in location) or "(top level)"
-        where = f"{path}:{line} ({field})" if line else f"{path} ({field})"
-        message = error["msg"].removeprefix("Value error, ")
-        fix = "remove or rename the key" if error["type"] == "extra_forbidden" else "see examples/tiered/serve.yaml for every key and its meaning"
-        raise ConfigError(message, where=where, fix=fix) from None
+    config, _lines = load_config_file(path, ServerConfig, "model, adapters, router, limits, auth",
+                                      "examples/tiered/serve.yaml")
     base = path.resolve().parent
     config.run_dir = run_dir or config.run_dir
     if config.run_dir:
