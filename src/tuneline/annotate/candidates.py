@@ -136,16 +136,19 @@ def local_sampler(reference: str, max_new_tokens: int, temperature: float, batch
     return sample
 
 
-def endpoint_sampler(url: str, model: str, max_new_tokens: int, temperature: float, api_key: str | None = None) -> Sampler:
-    """Answers from an OpenAI-compatible endpoint (one request per prompt)."""
+def endpoint_sampler(url: str, model: str, max_new_tokens: int, temperature: float, api_key: str | None = None,
+                     concurrency: int = 8) -> Sampler:
+    """Answers from an OpenAI-compatible endpoint, `concurrency` requests in flight (a
+    batching server answers them together)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import httpx
 
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
 
     def sample(prompts: list[Messages]) -> list[str]:
-        texts = []
         with httpx.Client(base_url=url.rstrip("/"), timeout=600, headers=headers) as client:
-            for messages in prompts:
+            def ask(messages: Messages) -> str:
                 try:
                     reply = client.post("/chat/completions", json={
                         "model": model, "messages": messages, "max_tokens": max_new_tokens, "temperature": temperature})
@@ -153,8 +156,10 @@ def endpoint_sampler(url: str, model: str, max_new_tokens: int, temperature: flo
                 except httpx.HTTPError as exc:
                     raise UserError(f"the endpoint failed: {exc}", where=url,
                                     fix="check the URL (it ends in /v1), the model name and the key") from None
-                texts.append(reply.json()["choices"][0]["message"]["content"] or "")
-        return texts
+                return reply.json()["choices"][0]["message"]["content"] or ""
+
+            with ThreadPoolExecutor(concurrency) as pool:
+                return list(pool.map(ask, prompts))
 
     return sample
 
