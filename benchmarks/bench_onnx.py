@@ -78,7 +78,7 @@ def measure(args: argparse.Namespace) -> dict:
 
     from tuneline.export.onnx_classifier import OnnxClassifier
     from tuneline.models.classifier import load_saved_classifier, tokenize_texts
-    from tuneline.train.batching import pad_batch
+    from tuneline.models.padding import pad_batch
 
     torch.set_num_threads(args.threads)
     texts, source = bench_texts(max(BATCH_SIZES))

@@ -61,8 +61,9 @@ def make_adapters(base_path: str, folder: Path, target_modules: list[str]) -> di
 
 def start(base: str, adapters: dict[str, str], batching: str, max_batch: int, log_db: str | None,
           threads: int | None = None):
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import Limits, ServerConfig
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     config = ServerConfig(model=base, adapters=adapters, batching=batching, log_db=log_db, backend="transformers",
                           torch_threads=threads,

@@ -4,6 +4,7 @@ stages are not the policy. The README's commands are tested on it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,35 @@ stages:
       {steps}}}
   - {{name: classify, type: classify, dataset: tickets, model: {encoder}, label_column: queue, max_steps: 2,
       batch_size: 8, max_length: 32, validation_fraction: 0, baselines: false}}
+  - {{name: eval, type: eval, suites: [loss, preference, generate], max_examples: 4, max_prompts: 2,
+      max_new_tokens: 4, show_samples: 0}}
 """
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory, tiny_lm_dir, tiny_encoder_dir) -> Path:
-    """The run directory of the tiny pipeline (tracked in <tmp>/runs/mlflow.db)."""
+def tiny_run_reads(tmp_path_factory, tiny_lm_dir, tiny_encoder_dir) -> tuple[Path, Counter]:
+    """The run directory of the tiny pipeline (tracked in <tmp>/runs/mlflow.db), and how
+    many times each data file's rows were read from disk while it ran."""
+    from tuneline.data import readers
     from tuneline.pipeline.runner import run_pipeline
 
     root = tmp_path_factory.mktemp("tiny-readme")
     pipeline = root / "pipeline.yaml"
     pipeline.write_text(tiny_pipeline(tiny_lm_dir, tiny_encoder_dir, root / "runs"))
-    return run_pipeline(pipeline)
+    reads: Counter = Counter()
+
+    def counted(read):
+        def reading(path, *args, **kwargs):
+            reads[Path(path).name] += 1
+            return read(path, *args, **kwargs)
+        return reading
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("_read_jsonl", "_read_delimited"):
+            patch.setattr(readers, name, counted(getattr(readers, name)))
+        return run_pipeline(pipeline), reads
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_run_reads) -> Path:
+    return tiny_run_reads[0]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import tuneline
 from tuneline.cli.main import main
+from tuneline.io import file_sha256
 
 PROMPT = "How do I reset my password?"
 
@@ -115,8 +116,9 @@ def test_serve_the_run_answer_an_openai_client_then_monitor_its_log(tiny_run, qu
 
     from tuneline.eval.generate import generate_chat
     from tuneline.models.load import load_for_inference
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import config_for_artifact
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     config = config_for_artifact(str(tiny_run))
     with RunningServer(build_state(config)) as server:
@@ -214,3 +216,18 @@ def test_generate_suite_on_200_prompts_prints_progress_lines_into_a_log(tiny_lm_
     assert lines[-1].startswith("generating: 200/200 answer (100%), ")
     assert all("answer/s" in line or "s/answer" in line for line in lines)  # the rate
     assert "ETA" in lines[0]
+
+
+def test_a_run_reads_each_data_file_once_and_keeps_its_copy(tiny_run_reads):
+    """Validation, sft, dpo, reward, classify and eval all read the run's data; each source
+    file is parsed once, and what the stages read is saved in the run with its sha256."""
+    tiny_run, reads = tiny_run_reads
+    assert reads == {"sft_train.jsonl": 1, "sft_eval.jsonl": 1, "preferences_train.jsonl": 1,
+                            "preferences_eval.jsonl": 1, "tickets_train.csv": 1, "tickets_test.csv": 1}
+    manifest = json.loads((tiny_run / "manifest.json").read_text())
+    saved = manifest["data_files"]
+    assert {"support.sft", "support_preferences.preference"} <= set(saved)
+    for entry in saved.values():
+        for split in entry.values():
+            assert file_sha256(split["path"]) == split["sha256"]
+            assert sum(1 for _ in open(split["path"])) == split["records"]

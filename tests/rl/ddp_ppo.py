@@ -14,8 +14,8 @@ import torch
 def main(pipeline_path: str, run_dir: str) -> None:
     import torch.distributed as dist
 
-    from tuneline.config.load import load_pipeline
     from tuneline.pipeline.context import StageContext
+    from tuneline.pipeline.load import load_pipeline
     from tuneline.stages import stage_module
 
     torch.set_num_threads(1)

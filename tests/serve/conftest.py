@@ -46,8 +46,9 @@ def server_config_path(tiny_models, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(server_config_path):
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import load_server_config
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     with RunningServer(build_state(load_server_config(server_config_path))) as running:
         yield running

@@ -6,9 +6,10 @@ import math
 
 import torch
 
-from tuneline.serve.batch import RunningBatch, left_pad, positions_from_mask
+from tuneline.models.padding import left_pad, positions_from_mask
+from tuneline.models.router import softmax
+from tuneline.serve.batch import RunningBatch
 from tuneline.serve.drift import centroid_distance, far_share, ks_statistic
-from tuneline.serve.router import softmax
 from tuneline.serve.sampling import choose_token, find_stop, top_p_filter
 
 

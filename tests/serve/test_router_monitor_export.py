@@ -24,9 +24,8 @@ HELD_OUT = [("Could you code a Python function computing a factorial?", "code"),
 
 
 def test_centroid_router_routes_held_out_requests(tmp_path):
-    from tuneline.serve.config import RouterConfig
-    from tuneline.serve.embed import embed_texts
-    from tuneline.serve.router import Router, save_centroid_router, train_centroids
+    from tuneline.models.embed import embed_texts
+    from tuneline.models.router import Router, RouterConfig, save_centroid_router, train_centroids
 
     texts = [t for ts in ROUTING.values() for t in ts]
     labels = [label for label, ts in ROUTING.items() for _ in ts]

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from tuneline.config.schema import Strict
-from tuneline.config.yaml_lines import line_of, load_config_file
+from tuneline.config.files import load_config_file
 from tuneline.data.annotations.urls import database_url
 from tuneline.errors import ConfigError
 
@@ -50,15 +50,16 @@ def load_annotate_config(path: str | Path) -> AnnotateConfig:
     """Read and validate an annotation config; the database and guidelines paths are
     relative to the file."""
     path = Path(path)
-    config, lines = load_config_file(path, AnnotateConfig, "database, guidelines, annotators, ...", EXAMPLE)
+    config = load_config_file(path, AnnotateConfig, "an annotation config (database, guidelines, annotators, ...)",
+                              EXAMPLE)
     base = path.resolve().parent
     config.database = database_url(config.database, base)
     text = config.guidelines
     if text.endswith(".md") and "\n" not in text:
         file = base / text
         if not file.exists():
-            raise ConfigError(f"guidelines file not found: {file}", where=f"{path}:{line_of(lines, ('guidelines',))} "
-                              "(guidelines)", fix="fix the path, or write the guidelines inline")
+            raise ConfigError(f"guidelines file not found: {file}", where=f"{path} (guidelines)",
+                              fix="fix the path, or write the guidelines inline")
         text = file.read_text(encoding="utf-8")
     config.__dict__["_guidelines_text"] = text
     return config

@@ -14,6 +14,9 @@ def register(subparsers) -> None:
                                 description="Run the stages of a pipeline file in order into runs/<name>/<run-id>/.")
     run.add_argument("pipeline", nargs="?", help="pipeline YAML file")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    run.add_argument("--allow-data-change", action="store_true",
+                     help="with --resume: go on although a data file changed since the run started (the stages "
+                          "read the copy the run saved)")
     run.add_argument("--output-dir", help="where run directories are created (default: the file's output_dir, runs/)")
     run.add_argument("--nproc", type=int, default=1, metavar="N",
                      help="train data-parallel over N processes on this machine (torchrun; one per GPU, or gloo "
@@ -66,8 +69,10 @@ def _run(args: argparse.Namespace) -> int:
 
         return launch_processes(args.nproc, [a for a in (args.pipeline,) if a]
                                 + (["--resume", args.resume] if args.resume else [])
+                                + (["--allow-data-change"] if args.allow_data_change else [])
                                 + (["--output-dir", args.output_dir] if args.output_dir else []))
-    run_pipeline(args.pipeline, resume=args.resume, output_dir=args.output_dir)
+    run_pipeline(args.pipeline, resume=args.resume, output_dir=args.output_dir,
+                 allow_data_change=args.allow_data_change)
     return 0
 
 
@@ -114,7 +119,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from tuneline.config.explain import explain
+    from tuneline.pipeline.explain import explain
 
     print(explain(args.what))
     return 0

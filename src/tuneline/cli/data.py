@@ -54,16 +54,20 @@ def _columns(pairs: list[str]) -> dict[str, str]:
 
 def _inspect(args: argparse.Namespace) -> int:
     from tuneline.data.inspect import inspect_dataset
+    from tuneline.models.load import load_tokenizer
 
     print(inspect_dataset(args.file, format=args.format, task=args.task, columns=_columns(args.column),
-                          max_length=args.max_length, split=args.split, model=args.model))
+                          max_length=args.max_length, split=args.split, model=args.model,
+                          load_tokenizer=load_tokenizer))
     return 0
 
 
 def _prepare(args: argparse.Namespace) -> int:
     from tuneline.data.prepare import prepare_dataset, read_prepare_config
+    from tuneline.models.load import load_tokenizer
 
-    result = prepare_dataset(read_prepare_config(args.config))
+    config = read_prepare_config(args.config)
+    result = prepare_dataset(config, load_tokenizer(config.model) if config.model else None)
     if args.json:
         print(json.dumps(json.loads((result.output / "report.json").read_text()), indent=2))
     else:

@@ -104,11 +104,11 @@ def _records(path: str | None, task: str, limit: int) -> list:
 
 def _eval_run(args: argparse.Namespace, run_dir: Path, suites: list[str]) -> int:
     """Evaluate a run as an eval stage appended to it would."""
-    from tuneline.config.load import load_pipeline
-    from tuneline.eval import stage
     from tuneline.eval.targets import trained_stages
     from tuneline.models.artifacts import pick_stage
     from tuneline.pipeline.context import StageContext
+    from tuneline.pipeline.load import load_pipeline
+    from tuneline.stages import eval as stage
 
     pipeline = load_pipeline(run_dir / "pipeline.yaml")
     options = {"suites": suites, "max_examples": args.max_examples, "max_prompts": args.max_prompts,

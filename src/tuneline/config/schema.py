@@ -11,8 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tuneline.data.curation.curate import CurationConfig
-
 
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt key must never be silently ignored."""
@@ -40,6 +38,22 @@ class AdapterConfig(Strict):
         "all-linear", description="module names to adapt, or all-linear")
     use_dora: bool = Field(False, description="weight-decomposed LoRA (DoRA)")
     load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit NF4 (bitsandbytes; its CPU backend works without a GPU)")
+
+
+class CurationConfig(Strict):
+    """Curation of a dataset (data/curation/): duplicates, filters, PII, leakage."""
+
+
+    exact_dedupe: bool = Field(True, description="drop records whose normalised text repeats an earlier one")
+    near_dedupe: bool = Field(True, description="drop near-duplicates (MinHash LSH over character 5-grams)")
+    near_threshold: float = Field(0.6, gt=0, le=1, description="Jaccard similarity at or above which two records are near-duplicates")
+    min_chars: int = Field(1, ge=0, description="drop records whose answer (or text) is shorter than this")
+    max_chars: int | None = Field(None, ge=1, description="drop records whose whole text is longer than this")
+    max_repetition: float = Field(0.5, gt=0, le=1, description="drop answers whose share of repeated word 3-grams exceeds this (degenerate loops)")
+    scrub_pii: bool = Field(False, description="replace e-mail addresses, phone numbers and card numbers with [EMAIL], [PHONE], [CARD]")
+    leakage: Literal["remove_from_train", "remove_from_eval", "report"] = Field(
+        "remove_from_train", description="what to do with training records that nearly repeat an eval record")
+    pair_similarity: float = Field(0.95, gt=0, le=1, description="drop preference pairs whose chosen and rejected are at least this similar")
 
 
 class DatasetConfig(Strict):
@@ -138,3 +152,10 @@ class PipelineConfig(Strict):
                     f"(defined: {sorted(self.datasets) or 'none'})")
             names.append(stage.name)
         return self
+
+
+def dump_resolved(config: PipelineConfig) -> dict[str, Any]:
+    """The config with every default filled in, as written to the run directory."""
+    out = config.model_dump(mode="json", by_alias=True)
+    out["stages"] = [stage.model_dump(mode="json", by_alias=True) for stage in config.stages]
+    return out

@@ -79,16 +79,14 @@ DEFAULT_MODEL = "builtin:smollm2-135m-instruct"
 
 def inspect_dataset(path: str, tokenizer=None, format: str = "auto", task: str | None = None,
                     columns: dict[str, str] | None = None, max_length: int | None = 512, samples: int = 3,
-                    split: str | None = None, model: str | None = None) -> str:
+                    split: str | None = None, model: str | None = None, load_tokenizer=None) -> str:
     """The whole inspect report as text. Invalid records are dropped and summarised, not fatal.
-    Without `tokenizer`, the one of `model` (default: the builtin model that would train on
-    this task) is loaded."""
+    Without `tokenizer`, `load_tokenizer` loads the one of `model` (default: the builtin model
+    that would train on this task)."""
     records, report = load_records(path, format=format, task=task or "auto", columns=columns, on_invalid="drop",
                                    split=split)
     task = report.task
     if tokenizer is None:
-        from tuneline.models.load import load_tokenizer
-
         model = model or DEFAULT_MODELS.get(task, DEFAULT_MODEL)
         tokenizer = load_tokenizer(model)
         report.use += f"; tokenizer of {model}"

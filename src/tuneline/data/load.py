@@ -93,9 +93,10 @@ def _decide_schema(path: str, format: str, rows: list[RawRow | RowProblem], colu
 
 def load_records(path: str, format: str = "auto", task: str = "sft", columns: dict[str, str] | None = None,
                  on_invalid: str = "error", split: str | None = None, limit: int | None = None,
-                 label_set: set[str] | None = None) -> tuple[list[Record], LoadReport]:
+                 label_set: set[str] | None = None, reader=read_rows) -> tuple[list[Record], LoadReport]:
     """Read one dataset (file, saved folder or hub name) as validated records for `task`
-    ("auto": the task the detected format naturally serves)."""
+    ("auto": the task the detected format naturally serves). `reader(path, container,
+    split)` yields its rows (a run passes one that reads each file once)."""
     check_task(task)
     if on_invalid not in POLICIES:
         raise DataError(f"unknown on_invalid policy '{on_invalid}'", fix="use error, drop or warn")
@@ -106,7 +107,7 @@ def load_records(path: str, format: str = "auto", task: str = "sft", columns: di
         container, container_why = detect_container(path)
     report = LoadReport(path=path, task=task, container=container)
     rows: list[RawRow | RowProblem] = []
-    for row in read_rows(path, container, split):
+    for row in reader(path, container, split):
         rows.append(row)
         if limit is not None and len(rows) >= limit:
             break
@@ -125,8 +126,12 @@ def load_records(path: str, format: str = "auto", task: str = "sft", columns: di
             _apply_policy(row, on_invalid, report, kept=False)
             continue
         try:
-            natural = CONVERTERS[schema](_rename(row.data, columns))
-            natural.source = row.source
+            data = _rename(row.data, columns)
+            origin = data.get("origin") if isinstance(data.get("origin"), str) else None
+            if origin is not None:  # rows may be replayed (a run reads each file once): never edit them
+                data = {key: value for key, value in data.items() if key != "origin"}
+            natural = CONVERTERS[schema](data)
+            natural.source = origin or row.source  # canonical JSONL (data prepare, a run's data/) keeps its origin
             if not use_checked:
                 report.use = task_use(type(natural), task, schema, row.source)
                 use_checked = True
@@ -182,10 +187,10 @@ def holdout_split(records: list[Record], fraction: float, seed: int) -> tuple[li
     return train, evaluation
 
 
-def load_splits(config: DatasetConfig, task: str, seed: int = 42, name: str = "") -> DatasetSplits:
+def load_splits(config: DatasetConfig, task: str, seed: int = 42, name: str = "", reader=read_rows) -> DatasetSplits:
     """Train and eval records of one configured dataset, validated for `task`."""
     options = dict(format=config.format, task=task, columns=config.columns, on_invalid=config.on_invalid,
-                   split=config.split, limit=config.limit)
+                   split=config.split, limit=config.limit, reader=reader)
     records, report = load_records(config.path, **options)
     if config.eval_path:
         label_set = _label_set(records) if task == "classification" else None

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tuneline.config.schema import DatasetConfig
 from tuneline.data.curation.curate import CurationConfig, CurationResult, curate
 from tuneline.data.load import LoadReport, load_splits
 from tuneline.data.records import Conversation, Feedback, LabeledText, Preference, Prompt, Record
-from tuneline.errors import ConfigError, DataError
+from tuneline.errors import DataError
 from tuneline.io import atomic_write_json, atomic_write_text
 
 
@@ -62,22 +62,11 @@ def write_jsonl(path: Path, records: list[Record]) -> None:
 
 
 def read_prepare_config(path: str | Path) -> PrepareConfig:
-    from tuneline.config.yaml_lines import line_of, load_yaml_with_lines
+    from tuneline.config.files import load_config_file
 
     path = Path(path)
-    data, lines = load_yaml_with_lines(path)
-    if not isinstance(data, dict):
-        raise ConfigError("the prepare file must be a mapping (dataset, task, curation, output)", where=str(path),
-                          fix="see `tuneline data prepare --help`")
-    try:
-        config = PrepareConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        location = tuple(error["loc"])
-        line = line_of(lines, location)
-        field = ".".join(str(part) for part in location)
-        raise ConfigError(f"{field}: {error['msg']}", where=f"{path}:{line}" if line else str(path),
-                          fix="see `tuneline data prepare --help` for the keys") from None
+    config = load_config_file(path, PrepareConfig, "the prepare file (dataset, task, curation, output)",
+                              "`tuneline data prepare --help`")
     base = path.resolve().parent
     for attr in ("path", "eval_path"):
         value = getattr(config.dataset, attr)
@@ -110,17 +99,14 @@ class PrepareResult:
 
 
 def prepare_dataset(config: PrepareConfig, tokenizer=None) -> PrepareResult:
-    """Run the whole preparation and write its outputs; pipelines call this too."""
+    """Run the whole preparation and write its outputs; `tokenizer` (that of `config.model`)
+    gives the length statistics."""
     # Curate once, here, with the prepare file's settings (or the dataset's own, if it has them).
     curation = config.curation if "curation" in config.model_fields_set or config.dataset.curation is None \
         else config.dataset.curation
     splits = load_splits(config.dataset.model_copy(update={"curation": None}), task=config.task, seed=config.seed)
     result = curate(splits.train, splits.eval, curation)
     lengths = None
-    if tokenizer is None and config.model:
-        from tuneline.models.load import load_tokenizer
-
-        tokenizer = load_tokenizer(config.model)
     if tokenizer is not None and result.train:
         from tuneline.data.stats import length_stats
 

@@ -191,7 +191,7 @@ def _winrates(targets: list[Target], inputs: EvalInputs, generations: dict[str, 
 
 def reward_model_preference(reward_source, preferences: list[Preference]) -> dict[str, float]:
     """Held-out preference accuracy and mean margin under a reward model."""
-    from tuneline.stages.reward import pairwise_metrics
+    from tuneline.eval.metrics import pairwise_metrics
 
     prompts = [p.prompt for p in preferences]
     chosen = reward_source(prompts, [p.chosen[-1]["content"] for p in preferences])

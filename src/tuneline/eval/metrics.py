@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 from tuneline.data.chat import tokenize_conversation
 from tuneline.data.records import Conversation, Preference
+from tuneline.models.padding import pad_batch
 from tuneline.progress import bar
-from tuneline.train.batching import pad_batch
 from tuneline.train.logprobs import labelled_token_logprobs, sequence_logprobs
 
 
@@ -84,3 +85,18 @@ def preference_metrics(policy_chosen: list[float], policy_rejected: list[float],
         "rejected_reward": sum(rejected_rewards) / n,
         "pairs": len(margins),
     }
+
+
+def pairwise_metrics(chosen: list[float], rejected: list[float]) -> dict[str, float]:
+    """Held-out pairwise accuracy (chosen strictly above rejected), mean margin, and the
+    distribution of chosen and rejected rewards."""
+    margins = [c - r for c, r in zip(chosen, rejected, strict=False)]
+
+    def spread(values: list[float], prefix: str) -> dict[str, float]:
+        ordered = sorted(values)
+        return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": statistics.pstdev(values),
+                f"{prefix}_p10": ordered[len(ordered) // 10], f"{prefix}_p50": ordered[len(ordered) // 2],
+                f"{prefix}_p90": ordered[(len(ordered) * 9) // 10]}
+
+    return {"pairwise_accuracy": sum(m > 0 for m in margins) / len(margins), "mean_margin": statistics.fmean(margins),
+            **spread(chosen, "chosen_reward"), **spread(rejected, "rejected_reward")}

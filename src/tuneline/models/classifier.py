@@ -13,9 +13,9 @@ from typing import Any
 from tuneline.config.schema import AdapterConfig
 from tuneline.errors import ModelError
 from tuneline.models.load import load_tokenizer, lora_config, new_head_expected
+from tuneline.models.padding import pad_batch
 from tuneline.models.registry import resolve_model_path
 from tuneline.progress import batch_bar
-from tuneline.train.batching import pad_batch
 
 # LoRA targets per encoder family when the pipeline says all-linear: the attention
 # projections and feed-forward layers, never the fresh classification head (PEFT trains

@@ -4,7 +4,7 @@ datasets, the previous stage's output and the logs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ class StageContext:
     run_dir: Path
     resume: bool = False
     tracker: Any = None  # tuneline.track tracker or None
-    _datasets: dict[tuple[str, str], Any] = field(default_factory=dict)
+    data: Any = None  # the run's RunData (pipeline/data.py), shared by its stages; made on first use if None
 
     @property
     def stage_dir(self) -> Path:
@@ -39,18 +39,19 @@ class StageContext:
     def log(self) -> JsonlLog:
         return JsonlLog(self.stage_dir / "log.jsonl")
 
-    def dataset(self, task: str, name: str | None = None):
-        """Train/eval splits of a named dataset, converted for `task` (sft, preference, ...)."""
-        from tuneline.data.load import load_splits
+    def dataset(self, task: str, name: str | None = None, dataset=None):
+        """Train/eval splits of a named dataset, converted for `task` (sft, preference, ...),
+        as the run loaded them once (pipeline/data.py); `dataset`: the stage's own view of
+        it (e.g. with its columns mapped)."""
+        from tuneline.pipeline.data import RunData
 
         name = name or self.stage.dataset
         if name is None:
             raise ConfigError(f"stage '{self.stage.name}' needs a dataset",
                               where=f"stages.{self.stage.name}.dataset", fix="add `dataset: <name from datasets:>`")
-        key = (name, task)
-        if key not in self._datasets:
-            self._datasets[key] = load_splits(self.pipeline.datasets[name], task=task, seed=self.seed, name=name)
-        return self._datasets[key]
+        if self.data is None:
+            self.data = RunData(self.pipeline, self.run_dir if (self.run_dir / "manifest.json").exists() else None)
+        return self.data.splits(name, task, dataset)
 
     def stage_output(self, name: str) -> Artifact:
         return resolve_artifact(self.run_dir / name)

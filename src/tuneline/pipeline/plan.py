@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuneline.config.load import load_pipeline
 from tuneline.config.schema import AdapterConfig, PipelineConfig
 from tuneline.models.registry import resolve_model_path
-from tuneline.stages import STAGE_SUMMARIES, stage_module
-
-TRAINS_NOTHING = {"eval", "router"}  # they read trained weights or embed with MiniLM; nothing is saved as a model
+from tuneline.pipeline.load import load_pipeline
+from tuneline.stages import contract, stage_module
 
 
 @dataclass
@@ -59,12 +57,12 @@ class Plan:
 
 def data_task(stage) -> str | None:
     """The record type a stage's dataset is converted to (None: the stage reads no dataset)."""
-    return getattr(stage_module(stage.type), "DATA_TASK", None)
+    return contract(stage.type).reads
 
 
 def stage_weights(config: PipelineConfig, stage) -> tuple[str, AdapterConfig, str | None] | None:
     """(model reference, adapter, stage continued) as the stage will use them."""
-    if stage.type in TRAINS_NOTHING:
+    if not contract(stage.type).trains:
         return None
     planned = getattr(stage_module(stage.type), "planned_weights", None)
     return planned(config, stage) if planned else (config.model.ref, config.adapter, stage.from_)
@@ -80,9 +78,12 @@ def _stage_dataset(config: PipelineConfig, stage):
     return (task, config.datasets[stage.dataset]) if task else (None, None)
 
 
-def check_pipeline(config: PipelineConfig, count_tokens: bool = False) -> Plan:
-    from tuneline.data.load import load_splits
+def check_pipeline(config: PipelineConfig, count_tokens: bool = False, data=None) -> Plan:
+    """The plan of every stage, with its data loaded and validated (through `data`, the
+    run's RunData, so a run reads each file once)."""
+    from tuneline.pipeline.data import RunData
 
+    data = data or RunData(config)
     plan = Plan(config=config, model_path=resolve_model_path(config.model.ref, convert=False))
     for stage in config.stages:
         entry = StagePlan(stage)
@@ -94,7 +95,7 @@ def check_pipeline(config: PipelineConfig, count_tokens: bool = False) -> Plan:
         if task is not None:
             key = (stage.dataset, task)
             if key not in plan.datasets:
-                splits = load_splits(dataset, task=task, seed=config.seed, name=stage.dataset)
+                splits = data.splits(stage.dataset, task, dataset)
                 plan.datasets[key] = DatasetPlan(stage.dataset, task, len(splits.train), len(splits.eval),
                                                  splits.report.summary(), labels=_labels(splits.train, task),
                                                  records=splits.train)
@@ -161,7 +162,7 @@ def describe_stage(index: int, entry: StagePlan) -> list[str]:
     stage = entry.stage
     dataset = f" on {stage.dataset}" if stage.dataset else ""
     source = f" from {stage.from_}" if stage.from_ else ""
-    lines = [f"  {index}. {stage.name} ({stage.type}){dataset}{source}: {STAGE_SUMMARIES[stage.type]}"]
+    lines = [f"  {index}. {stage.name} ({stage.type}){dataset}{source}: {contract(stage.type).summary}"]
     if entry.model is not None:
         where = f" ({entry.model_path})" if entry.model_path != entry.model else ""
         lines.append(f"       model: {entry.model}{where}")

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import yaml
 
-from tuneline.config.load import dump_resolved, load_pipeline
-from tuneline.config.schema import PipelineConfig
+from tuneline.config.schema import PipelineConfig, dump_resolved
 from tuneline.errors import UserError
 from tuneline.io import atomic_write_json, atomic_write_text
-from tuneline.pipeline import manifest as mf
 from tuneline.pipeline.context import StageContext
+from tuneline.pipeline.data import DATA_DIR, RunData, check_sources
+from tuneline.pipeline.load import load_pipeline
 from tuneline.progress import info
 from tuneline.runtime import barrier, start_process_group
 from tuneline.stages import stage_module
+from tuneline.track import manifest as mf
 
 
 def seed_everything(seed: int) -> None:
@@ -40,27 +41,29 @@ def new_run_dir(config: PipelineConfig, output_dir: str | None) -> Path:
     return run_dir
 
 
-def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[PipelineConfig, Path]:
+def start_run(config_path: str | Path, output_dir: str | None = None) -> tuple[PipelineConfig, Path, RunData]:
     from tuneline.pipeline.plan import check_pipeline
 
     config = load_pipeline(config_path)
-    check_pipeline(config)  # bad data or model references fail here, before a run directory exists
+    data = RunData(config)
+    check_pipeline(config, data=data)  # bad data or model references fail here, before a run directory exists
     run_dir = new_run_dir(config, output_dir)
     atomic_write_text(run_dir / "pipeline.yaml", yaml.safe_dump(dump_resolved(config), sort_keys=False))
     mf.write_manifest(run_dir, mf.new_manifest(config, run_dir.name, Path(config_path)))
-    return config, run_dir
+    data.attach(run_dir)  # the data validation loaded, saved into the run directory
+    return config, run_dir, data
 
 
 def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | None = None,
-                 output_dir: str | None = None) -> Path:
+                 output_dir: str | None = None, allow_data_change: bool = False) -> Path:
     """Run (or resume) a pipeline; returns the run directory.
 
     Under torchrun (or `tuneline run --nproc N`) every process runs this: the first one
     creates the run directory and keeps the manifest and the tracker; stages that train
-    data-parallel (their module says DATA_PARALLEL) run on every process, the others on the
+    data-parallel (their contract says data_parallel) run on every process, the others on the
     first while the rest wait."""
     rank, world = start_process_group()
-    config, run_dir = _open_shared(config_path, resume, output_dir, rank, world)
+    config, run_dir, data = _open_shared(config_path, resume, output_dir, rank, world, allow_data_change)
     seed_everything(config.seed)
 
     from tuneline.track import open_tracker
@@ -74,8 +77,8 @@ def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | 
                 info(f"stage {stage.name}: already done, skipped")
                 continue
             module = stage_module(stage.type)
-            if rank == 0 or getattr(module, "DATA_PARALLEL", False):
-                _run_stage(config, stage, module, run_dir, resume is not None, tracker, rank)
+            if rank == 0 or module.CONTRACT.data_parallel:
+                _run_stage(config, stage, module, run_dir, resume is not None, tracker, rank, data)
             barrier()
     finally:
         if rank == 0:
@@ -86,46 +89,55 @@ def run_pipeline(config_path: str | Path | None = None, *, resume: str | Path | 
     return run_dir
 
 
-def _open_run(config_path: str | Path | None, resume: str | Path | None,
-              output_dir: str | None) -> tuple[PipelineConfig, Path]:
+def _open_run(config_path: str | Path | None, resume: str | Path | None, output_dir: str | None,
+              allow_data_change: bool) -> tuple[PipelineConfig, Path, RunData]:
     if resume is not None:
         run_dir = Path(resume)
         if not (run_dir / "manifest.json").exists():
             raise UserError(f"'{run_dir}' is not a run directory (no manifest.json)",
                             fix="pass the folder printed when the run started, e.g. runs/<name>/<run-id>")
+        changed = check_sources(run_dir, allow_data_change)
+        for path in changed:
+            info(f"warning: {path} changed since the run started; stages read the run's saved copy "
+                 f"in {run_dir / DATA_DIR} (--allow-data-change)")
         info(f"resuming run {run_dir}")
-        return load_pipeline(run_dir / "pipeline.yaml"), run_dir
-    config, run_dir = start_run(config_path, output_dir)
+        config = load_pipeline(run_dir / "pipeline.yaml")
+        return config, run_dir, RunData(config, run_dir)
+    config, run_dir, data = start_run(config_path, output_dir)
     info(f"run directory: {run_dir}")
-    return config, run_dir
+    return config, run_dir, data
 
 
 def _open_shared(config_path: str | Path | None, resume: str | Path | None, output_dir: str | None, rank: int,
-                 world: int) -> tuple[PipelineConfig, Path]:
-    """The run, opened by the first process (which creates the directory) and told to the others."""
+                 world: int, allow_data_change: bool) -> tuple[PipelineConfig, Path, RunData]:
+    """The run, opened by the first process (which creates the directory and saves the
+    data) and told to the others, which read the saved data."""
     if world == 1:
-        return _open_run(config_path, resume, output_dir)
+        return _open_run(config_path, resume, output_dir, allow_data_change)
     import torch.distributed as dist
 
     if rank == 0:
         try:
-            config, run_dir = _open_run(config_path, resume, output_dir)
+            config, run_dir, data = _open_run(config_path, resume, output_dir, allow_data_change)
         except BaseException as exc:
             dist.broadcast_object_list([f"error: {exc}"], src=0)
             raise
         dist.broadcast_object_list([str(run_dir)], src=0)
-        return config, run_dir
+        return config, run_dir, data
     message: list = [None]
     dist.broadcast_object_list(message, src=0)
     if message[0].startswith("error: "):
         raise UserError(f"the first process could not open the run: {message[0][len('error: '):]}")
-    return load_pipeline(Path(message[0]) / "pipeline.yaml"), Path(message[0])
+    run_dir = Path(message[0])
+    config = load_pipeline(run_dir / "pipeline.yaml")
+    return config, run_dir, RunData(config, run_dir, writer=False)
 
 
-def _run_stage(config: PipelineConfig, stage, module, run_dir: Path, resume: bool, tracker, rank: int) -> None:
+def _run_stage(config: PipelineConfig, stage, module, run_dir: Path, resume: bool, tracker, rank: int,
+               data: RunData) -> None:
     if rank == 0:
         mf.set_stage(run_dir, stage.name, status="running", started=mf.now())
-    context = StageContext(pipeline=config, stage=stage, run_dir=run_dir, resume=resume, tracker=tracker)
+    context = StageContext(pipeline=config, stage=stage, run_dir=run_dir, resume=resume, tracker=tracker, data=data)
     context.stage_dir.mkdir(parents=True, exist_ok=True)
     info(f"── stage {stage.name} ({stage.type})")
     try:

@@ -115,8 +115,8 @@ def score_sequences(model, tokenizer, sequences: list[list[int]], batch_size: in
     """Scalar scores of a sequence-classification model (num_labels=1), right-padded batches."""
     import torch
 
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import batch_bar
-    from tuneline.train.batching import pad_batch
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device
@@ -163,7 +163,8 @@ class RewardModelReward:
     def __init__(self, target: str | Path, max_length: int = 512, batch_size: int = 8):
         self.name = f"reward model {target}"
         self.model, self.tokenizer = load_reward_model(target)
-        self.max_length = max_length
+        positions = getattr(self.model.config, "max_position_embeddings", None)  # an encoder's hard limit
+        self.max_length = min(max_length, positions) if positions else max_length
         self.batch_size = batch_size
 
     def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:

@@ -16,7 +16,7 @@ import torch
 
 from tuneline.data.chat import tokenize_prompt
 from tuneline.data.records import Message
-from tuneline.serve.batch import left_pad, positions_from_mask  # the same padding as serving
+from tuneline.models.padding import left_pad, positions_from_mask  # the same padding as serving
 
 
 @dataclass

@@ -263,3 +263,43 @@ def create_app(state: ServerState) -> FastAPI:
         return {"unloaded": name, "adapters": state.registry.names()}
 
     return app
+
+
+class RunningServer:
+    """A uvicorn server on a background thread (tests, benchmarks, notebooks)."""
+
+    def __init__(self, state: ServerState, host: str = "127.0.0.1", port: int = 0):
+        import socket
+        import threading
+
+        import uvicorn
+
+        if port == 0:  # a free port, chosen by the OS
+            with socket.socket() as probe:
+                probe.bind((host, 0))
+                port = probe.getsockname()[1]
+        self.state, self.host, self.port = state, host, port
+        config = uvicorn.Config(create_app(state), host=host, port=port, log_level="warning", lifespan="off",
+                                timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="tuneline-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> RunningServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"the server did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.state.engine.shutdown()
+        if self.state.log is not None:
+            self.state.log.close()

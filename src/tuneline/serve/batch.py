@@ -12,22 +12,6 @@ from __future__ import annotations
 import torch
 
 
-def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input_ids, attention_mask), both (N, longest), padded on the left."""
-    longest = max(len(s) for s in sequences)
-    ids = torch.full((len(sequences), longest), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), longest), dtype=torch.long)
-    for row, sequence in enumerate(sequences):
-        ids[row, longest - len(sequence):] = torch.tensor(sequence, dtype=torch.long)
-        mask[row, longest - len(sequence):] = 1
-    return ids, mask
-
-
-def positions_from_mask(mask: torch.Tensor) -> torch.Tensor:
-    """Position of each token counted over real (unmasked) tokens only; pads get 0."""
-    return (mask.cumsum(dim=-1) - 1).clamp(min=0)
-
-
 def _pad_left(tensor: torch.Tensor, columns: int, dim: int) -> torch.Tensor:
     if columns == 0:
         return tensor

@@ -8,24 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from tuneline.config.files import load_config_file
 from tuneline.config.schema import Strict
-from tuneline.config.yaml_lines import load_config_file
 from tuneline.errors import ConfigError
-
-
-class RouteRule(Strict):
-    adapter: str = Field(..., description="adapter that answers when this rule matches")
-    keywords: list[str] = Field(default_factory=list, description="case-insensitive words; any one matches")
-    pattern: str | None = Field(None, description="a regular expression searched in the last user message")
-
-
-class RouterConfig(Strict):
-    type: Literal["none", "rules", "centroid"] = Field(
-        "none", description="rules: keywords/regex; centroid: nearest centroid of MiniLM embeddings")
-    rules: list[RouteRule] = Field(default_factory=list, description="for type rules: checked in order")
-    path: str | None = Field(None, description="for type centroid: router.json written by the router stage")
-    threshold: float = Field(0.0, ge=0, le=1, description="below this confidence the fallback answers")
-    fallback: str = Field("__base__", description="adapter used when no rule matches or confidence is low")
+from tuneline.models.router import RouterConfig
 
 
 class Limits(Strict):
@@ -117,8 +103,8 @@ def newest_run(folder: Path) -> Path:
 def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerConfig:
     """Read and validate a serving config; relative paths are relative to the file."""
     path = Path(path)
-    config, _lines = load_config_file(path, ServerConfig, "model, adapters, router, limits, auth",
-                                      "examples/tiered/serve.yaml")
+    config = load_config_file(path, ServerConfig, "a serving config (model, adapters, router, limits, auth)",
+                              "examples/tiered/serve.yaml")
     base = path.resolve().parent
     config.run_dir = run_dir or config.run_dir
     if config.run_dir:

@@ -22,7 +22,8 @@ from typing import Literal
 
 import torch
 
-from tuneline.serve.batch import RunningBatch, left_pad, positions_from_mask
+from tuneline.models.padding import left_pad, positions_from_mask
+from tuneline.serve.batch import RunningBatch
 from tuneline.serve.packed_lora import PackedLoRA
 from tuneline.serve.sampling import IncrementalDecoder, choose_token, find_stop
 

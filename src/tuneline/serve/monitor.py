@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tuneline.models.router import routing_text
 from tuneline.serve.drift import centroid_distance, far_share, ks_statistic
 from tuneline.serve.requestlog import read_requests
-from tuneline.serve.router import routing_text
 
 MIN_SERVED = 5  # fewer served prompts than this say nothing about a distribution
 
@@ -46,7 +46,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def compare_group(served: list[str], training: list[str], thresholds: Thresholds) -> dict:
-    from tuneline.serve.embed import embed_texts
+    from tuneline.models.embed import embed_texts
 
     result: dict = {"served": len(served), "training": len(training), "flags": []}
     if len(served) < MIN_SERVED or not training:

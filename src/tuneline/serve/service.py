@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuneline.errors import ConfigError
+from tuneline.models.router import Router
 from tuneline.serve.config import ServerConfig
 from tuneline.serve.engine import BASE, GenerationRequest
 from tuneline.serve.protocol import APIError
 from tuneline.serve.registry import NAME_PATTERN, AdapterRegistry
-from tuneline.serve.router import Router
 
 
 @dataclass
@@ -121,7 +121,7 @@ def _vllm_available() -> bool:
 
 def build_state(config: ServerConfig) -> ServerState:
     """Load the base model and adapters, the router and the request log; start the engine."""
-    from tuneline.serve.router import Router
+    from tuneline.models.router import Router
 
     router = Router(config.router)
     backend = config.backend
@@ -161,45 +161,3 @@ def build_state(config: ServerConfig) -> ServerState:
 
         log = RequestLog(config.log_db)
     return ServerState(config=config, engine=engine, tokenizer=tokenizer, registry=registry, router=router, log=log)
-
-
-class RunningServer:
-    """A uvicorn server on a background thread (tests, benchmarks, notebooks)."""
-
-    def __init__(self, state: ServerState, host: str = "127.0.0.1", port: int = 0):
-        import socket
-        import threading
-
-        import uvicorn
-
-        from tuneline.serve.app import create_app
-
-        if port == 0:  # a free port, chosen by the OS
-            with socket.socket() as probe:
-                probe.bind((host, 0))
-                port = probe.getsockname()[1]
-        self.state, self.host, self.port = state, host, port
-        config = uvicorn.Config(create_app(state), host=host, port=port, log_level="warning", lifespan="off",
-                                timeout_keep_alive=30)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="tuneline-http", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def __enter__(self) -> RunningServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"the server did not start on {self.url}")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.state.engine.shutdown()
-        if self.state.log is not None:
-            self.state.log.close()

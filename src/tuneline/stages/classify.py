@@ -18,6 +18,16 @@ from tuneline.config.schema import TrainingStageConfig
 from tuneline.errors import ConfigError, DataError
 from tuneline.io import atomic_write_text
 from tuneline.progress import info, status
+from tuneline.stages.contract import StageContract
+
+CONTRACT = StageContract(
+    summary="fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
+    reads="classification",
+    writes="classifier",
+    # It fine-tunes its own encoder on one process, and restarts rather than resumes.
+    unused=frozenset({"from", "micro_batch_tokens", "save_steps", "save_total_limit"}),
+)
+
 
 DEFAULT_ENCODER = "builtin:minilm-l6"
 
@@ -87,13 +97,12 @@ def encoder_reference(pipeline, config: Config) -> str:
 def load_labelled_splits(ctx, config: Config):
     """(train, eval, load report) as LabelledSplits, with the named columns mapped."""
     from tuneline.data.classification import to_split
-    from tuneline.data.load import load_splits
 
     if config.dataset is None:
         raise ConfigError(f"stage '{config.name}' needs a dataset", where=f"stages.{config.name}.dataset",
                           fix="add `dataset: <name from datasets:>`")
     _, dataset = planned_dataset(ctx.pipeline, config)
-    splits = load_splits(dataset, task="classification", seed=ctx.seed, name=config.dataset)
+    splits = ctx.dataset("classification", config.dataset, dataset)
     info(splits.report.summary())
     if not splits.eval:
         raise DataError("no held-out examples to score the classifier on", where=dataset.path,

@@ -14,9 +14,19 @@ from typing import Literal
 from pydantic import Field
 
 from tuneline.config.schema import ReferenceChoice, TrainingStageConfig
+from tuneline.stages.contract import StageContract
 
-DATA_TASK = "preference"
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="preference optimisation on chosen/rejected pairs (DPO, IPO, hinge, SimPO, ORPO) against "
+            "the entering model",
+    reads="preference",
+    writes="policy",
+    continues=("policy",),
+    reference=True,
+    data_parallel=True,
+)
+
+
 REFERENCE_FREE = ("simpo", "orpo")
 
 
@@ -61,9 +71,9 @@ def run(ctx, config: Config) -> dict:
     import torch
 
     from tuneline.eval.metrics import pair_logprobs, preference_metrics, tokenize_preference
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import info
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
-    from tuneline.train.batching import pad_batch
     from tuneline.train.dropout import remove_dropout
     from tuneline.train.logprobs import sequence_logprobs
     from tuneline.train.loop import train

@@ -10,9 +10,16 @@ from pydantic import Field
 
 from tuneline.config.schema import ReferenceChoice, StageConfig
 from tuneline.rl.sources import HeldOutEval, RewardSources
+from tuneline.stages.contract import StageContract
 
-DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="GRPO: online RL on groups of sampled answers scored by reward functions or a model (TRL)",
+    reads="prompt",
+    writes="policy",
+    continues=("policy",),
+    reference=True,
+    data_parallel=True,
+)
 
 
 class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, StageConfig):

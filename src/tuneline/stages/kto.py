@@ -16,9 +16,17 @@ from typing import Literal
 from pydantic import Field
 
 from tuneline.config.schema import ReferenceChoice, TrainingStageConfig
+from tuneline.stages.contract import StageContract
 
-DATA_TASK = "feedback"
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="KTO: alignment from unpaired answers labelled desirable or undesirable, against the "
+            "entering model",
+    reads="feedback",
+    writes="policy",
+    continues=("policy",),
+    reference=True,
+    data_parallel=True,
+)
 
 
 class Config(ReferenceChoice, TrainingStageConfig):
@@ -73,9 +81,9 @@ def run(ctx, config: Config) -> dict:
     import torch
 
     from tuneline.eval.metrics import pair_logprobs
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import info
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact
-    from tuneline.train.batching import pad_batch
     from tuneline.train.dropout import remove_dropout
     from tuneline.train.logprobs import sequence_logprobs
     from tuneline.train.loop import train

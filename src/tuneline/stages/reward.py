@@ -7,15 +7,20 @@ The artifact is a plain Hugging Face folder, model/ (LoRA merged in), that loads
 
 from __future__ import annotations
 
-import statistics
 from typing import Literal
 
 from pydantic import Field
 
 from tuneline.config.schema import TrainingStageConfig
+from tuneline.stages.contract import StageContract
 
-DATA_TASK = "preference"  # what `tuneline validate` loads this stage's dataset as
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="train a reward model (one-score head) on preference pairs with the Bradley-Terry loss",
+    reads="preference",
+    writes="reward",
+    continues=("policy",),
+    data_parallel=True,
+)
 
 
 class Config(TrainingStageConfig):
@@ -26,21 +31,6 @@ class Config(TrainingStageConfig):
         "pipeline", description="train a LoRA adapter or every weight; pipeline: as the pipeline's adapter says")
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
-
-
-def pairwise_metrics(chosen: list[float], rejected: list[float]) -> dict[str, float]:
-    """Held-out pairwise accuracy (chosen strictly above rejected), mean margin, and the
-    distribution of chosen and rejected rewards."""
-    margins = [c - r for c, r in zip(chosen, rejected, strict=False)]
-
-    def spread(values: list[float], prefix: str) -> dict[str, float]:
-        ordered = sorted(values)
-        return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": statistics.pstdev(values),
-                f"{prefix}_p10": ordered[len(ordered) // 10], f"{prefix}_p50": ordered[len(ordered) // 2],
-                f"{prefix}_p90": ordered[(len(ordered) * 9) // 10]}
-
-    return {"pairwise_accuracy": sum(m > 0 for m in margins) / len(margins), "mean_margin": statistics.fmean(margins),
-            **spread(chosen, "chosen_reward"), **spread(rejected, "rejected_reward")}
 
 
 def planned_weights(pipeline, config: Config):
@@ -85,11 +75,11 @@ def run(ctx, config: Config) -> dict:
 
     import torch
 
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import bar, info
     from tuneline.rl.losses import pairwise_reward_loss
     from tuneline.rl.rewards import reward_model_inputs, score_sequences
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact
-    from tuneline.train.batching import pad_batch
     from tuneline.train.loop import train
 
     splits = ctx.dataset("preference")
@@ -112,6 +102,8 @@ def run(ctx, config: Config) -> dict:
         chosen = score_sequences(m, tokenizer, [c for c, _ in held_out])
         rejected = score_sequences(m, tokenizer, [r for _, r in held_out])
         m.train()
+        from tuneline.eval.metrics import pairwise_metrics
+
         return pairwise_metrics(chosen, rejected)
 
     def step_fn(m, indices: list[int]):

@@ -8,10 +8,17 @@ from typing import Literal
 
 from pydantic import Field
 
+from tuneline.stages.contract import StageContract
 from tuneline.stages.grpo import OnlineConfig, run_online
 
-DATA_TASK = "prompt"  # what `tuneline validate` loads this stage's dataset as
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="RLOO: REINFORCE with a leave-one-out baseline over each prompt's answers (TRL)",
+    reads="prompt",
+    writes="policy",
+    continues=("policy",),
+    reference=True,
+    data_parallel=True,
+)
 
 
 class Config(OnlineConfig):

@@ -9,6 +9,14 @@ from typing import Literal
 from pydantic import Field
 
 from tuneline.config.schema import StageConfig
+from tuneline.stages.contract import StageContract
+
+CONTRACT = StageContract(
+    summary="embed labelled requests with MiniLM and keep a centroid per adapter: the router behind "
+            "`model: auto`",
+    reads="classification",
+    writes="router",
+)
 
 
 class Config(StageConfig):
@@ -21,10 +29,9 @@ class Config(StageConfig):
 def run(ctx, config: Config) -> dict:
     from tuneline.errors import DataError
     from tuneline.io import atomic_write_json
+    from tuneline.models.embed import embed_texts
+    from tuneline.models.router import Router, RouterConfig, save_centroid_router, train_centroids
     from tuneline.progress import info
-    from tuneline.serve.config import RouterConfig
-    from tuneline.serve.embed import embed_texts
-    from tuneline.serve.router import Router, save_centroid_router, train_centroids
 
     splits = ctx.dataset("classification")
     labels = [record.label for record in splits.train]

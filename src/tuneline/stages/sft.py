@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from tuneline.config.schema import TrainingStageConfig
+from tuneline.stages.contract import StageContract
 
-DATA_TASK = "sft"
-DATA_PARALLEL = True  # under torchrun every process trains; see pipeline.runner
+CONTRACT = StageContract(
+    summary="supervised fine-tuning: next-token loss on the assistant tokens of conversations",
+    reads="sft",
+    writes="policy",
+    continues=("policy",),
+    data_parallel=True,
+)
 
 
 class Config(TrainingStageConfig):
@@ -17,9 +23,9 @@ class Config(TrainingStageConfig):
 def run(ctx, config: Config) -> dict:
     from tuneline.data.chat import tokenize_conversation
     from tuneline.eval.metrics import heldout_loss
+    from tuneline.models.padding import pad_batch
     from tuneline.progress import info
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
-    from tuneline.train.batching import pad_batch
     from tuneline.train.logprobs import causal_lm_loss
     from tuneline.train.loop import train
 

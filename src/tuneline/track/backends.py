@@ -115,7 +115,7 @@ class MlflowTracker:
     def _log_params(self) -> None:
         from mlflow.entities import Param
 
-        from tuneline.config.load import dump_resolved
+        from tuneline.config.schema import dump_resolved
 
         resolved = dump_resolved(self.config)
         params = flatten({k: v for k, v in resolved.items() if k != "stages"})
@@ -169,7 +169,7 @@ class MlflowTracker:
             "run_dir": str(self.run_dir.resolve())})
 
     def close(self) -> None:
-        from tuneline.pipeline.manifest import read_manifest
+        from tuneline.track.manifest import read_manifest
 
         manifest = read_manifest(self.run_dir)
         states = {s["name"]: s["status"] for s in manifest["stages"]}
@@ -195,7 +195,7 @@ class WandbTracker:
         except ImportError:
             raise ConfigError("tracking.backend is wandb but the wandb package is not installed",
                               fix="pip install wandb, or use tracking: {backend: mlflow}") from None
-        from tuneline.config.load import dump_resolved
+        from tuneline.config.schema import dump_resolved
 
         self.wandb, self.run_dir = wandb, Path(run_dir)
         saved = self.run_dir / TRACKING_FILE

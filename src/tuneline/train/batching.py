@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from tuneline.data.chat import IGNORE_INDEX
-
 
 def batch_order(lengths: Sequence[int], batch_size: int, seed: int, epoch: int, group_by_length: bool = True) -> list[list[int]]:
     """Indices of each batch for one epoch.
@@ -49,20 +47,3 @@ def split_by_tokens(indices: Sequence[int], lengths: Sequence[int], budget: int 
     return chunks
 
 
-def pad_batch(sequences: list[list[int]], labels: list[list[int]] | None, pad_id: int):
-    """Right-pad into tensors: input_ids, attention_mask and (optionally) labels."""
-    import torch
-
-    width = max(len(seq) for seq in sequences)
-    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(sequences), width), dtype=torch.long)
-    label_tensor = torch.full((len(sequences), width), IGNORE_INDEX, dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        input_ids[row, : len(seq)] = torch.tensor(seq)
-        attention[row, : len(seq)] = 1
-        if labels is not None:
-            label_tensor[row, : len(seq)] = torch.tensor(labels[row])
-    batch = {"input_ids": input_ids, "attention_mask": attention}
-    if labels is not None:
-        batch["labels"] = label_tensor
-    return batch

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuneline.models.padding import pad_batch
 from tuneline.progress import bar
-from tuneline.train.batching import batch_order, pad_batch
+from tuneline.train.batching import batch_order
 
 
 def balanced_class_weights(counts: Sequence[int]) -> list[float]:

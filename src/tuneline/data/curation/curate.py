@@ -6,10 +6,9 @@ filter did to the data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from tuneline.config.schema import CurationConfig
 from tuneline.data.curation.dedupe import (
     find_cross_duplicates,
     find_exact_duplicates,
@@ -20,21 +19,6 @@ from tuneline.data.curation.dedupe import (
 )
 from tuneline.data.curation.pii import scrub_records
 from tuneline.data.records import Conversation, Feedback, LabeledText, Message, Preference, Record
-
-
-class CurationConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    exact_dedupe: bool = Field(True, description="drop records whose normalised text repeats an earlier one")
-    near_dedupe: bool = Field(True, description="drop near-duplicates (MinHash LSH over character 5-grams)")
-    near_threshold: float = Field(0.6, gt=0, le=1, description="Jaccard similarity at or above which two records are near-duplicates")
-    min_chars: int = Field(1, ge=0, description="drop records whose answer (or text) is shorter than this")
-    max_chars: int | None = Field(None, ge=1, description="drop records whose whole text is longer than this")
-    max_repetition: float = Field(0.5, gt=0, le=1, description="drop answers whose share of repeated word 3-grams exceeds this (degenerate loops)")
-    scrub_pii: bool = Field(False, description="replace e-mail addresses, phone numbers and card numbers with [EMAIL], [PHONE], [CARD]")
-    leakage: Literal["remove_from_train", "remove_from_eval", "report"] = Field(
-        "remove_from_train", description="what to do with training records that nearly repeat an eval record")
-    pair_similarity: float = Field(0.95, gt=0, le=1, description="drop preference pairs whose chosen and rejected are at least this similar")
 
 
 @dataclass

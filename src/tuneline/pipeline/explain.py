@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from tuneline.config import schema
 from tuneline.errors import ConfigError
-from tuneline.stages import STAGE_MODULES, STAGE_SUMMARIES, stage_module
+from tuneline.stages import STAGE_MODULES, contract, stage_module
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "pipeline": schema.PipelineConfig,
@@ -32,7 +32,7 @@ def overview() -> str:
     lines = ["sections (tuneline config explain SECTION):"]
     lines += [f"  {name:<10} {(model.__doc__ or '').strip().splitlines()[0]}" for name, model in SECTIONS.items()]
     lines.append("stage types (tuneline config explain TYPE):")
-    lines += [f"  {name:<10} {STAGE_SUMMARIES[name]}" for name in sorted(STAGE_MODULES)]
+    lines += [f"  {name:<10} {contract(name).summary}" for name in sorted(STAGE_MODULES)]
     return "\n".join(lines)
 
 
@@ -43,7 +43,7 @@ def explain(what: str | None = None) -> str:
         model = SECTIONS[what]
         title = f"section '{what}': {(model.__doc__ or '').strip().splitlines()[0]}"
     elif what in STAGE_MODULES:
-        model, title = stage_module(what).Config, f"stage type '{what}': {STAGE_SUMMARIES[what]}"
+        model, title = stage_module(what).Config, f"stage type '{what}': {contract(what).summary}"
     else:
         choices = sorted(SECTIONS) + sorted(STAGE_MODULES)
         close = difflib.get_close_matches(what, choices, n=1)

@@ -12,14 +12,32 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
+
+from tuneline.config.schema import Strict
 from tuneline.errors import ConfigError
 from tuneline.io import atomic_write_json
-from tuneline.serve.config import RouterConfig
 
 # Cosine similarities of MiniLM embeddings span a narrow range, so they are sharpened
 # before the softmax; 0.05 makes a 0.1 similarity gap a ~7x odds ratio.
 SIMILARITY_TEMPERATURE = 0.05
+
+
+class RouteRule(Strict):
+    adapter: str = Field(..., description="adapter that answers when this rule matches")
+    keywords: list[str] = Field(default_factory=list, description="case-insensitive words; any one matches")
+    pattern: str | None = Field(None, description="a regular expression searched in the last user message")
+
+
+class RouterConfig(Strict):
+    type: Literal["none", "rules", "centroid"] = Field(
+        "none", description="rules: keywords/regex; centroid: nearest centroid of MiniLM embeddings")
+    rules: list[RouteRule] = Field(default_factory=list, description="for type rules: checked in order")
+    path: str | None = Field(None, description="for type centroid: router.json written by the router stage")
+    threshold: float = Field(0.0, ge=0, le=1, description="below this confidence the fallback answers")
+    fallback: str = Field("__base__", description="adapter used when no rule matches or confidence is low")
 
 
 @dataclass
@@ -102,7 +120,7 @@ class Router:
         return RouteDecision(self.config.fallback, 0.0, "fallback")
 
     def classify(self, texts: list[str]) -> list[RouteDecision]:
-        from tuneline.serve.embed import embed_texts
+        from tuneline.models.embed import embed_texts
 
         similarities = embed_texts(texts, self.encoder) @ self.centroids.T
         decisions = []

@@ -15,9 +15,21 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tuneline.config.schema import StageConfig, Strict
+from tuneline.stages import contract
+from tuneline.stages.contract import StageContract
 
 SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
-PREFERENCE_STAGES = {"dpo", "reward", "orpo", "simpo", "ipo", "kto"}
+CONTRACT = StageContract(
+    summary="measure base and trained stages on held-out data: loss, preference, win rate, generation, "
+            "lm-eval",
+    reads=None,
+    writes="report",
+)
+
+
+# The record type of the data each suite reads; an earlier stage that read the same type
+# lends its dataset (its held-out split) to the suite.
+SUITE_DATA = {"loss": "sft", "preference": "preference", "classification": "classification"}
 
 
 class JudgeConfig(Strict):
@@ -80,11 +92,10 @@ def dataset_for(ctx, config: Config, suite: str) -> str | None:
             raise ConfigError(f"'{name}' is not defined under datasets:", where=f"stages.{ctx.stage.name}.datasets."
                               f"{suite}", fix=f"use one of: {', '.join(sorted(ctx.pipeline.datasets)) or 'none'}")
         return name
-    wanted = {"loss": {"sft"}, "preference": PREFERENCE_STAGES, "classification": {"classify"}}.get(suite)
     if suite in ("generate", "winrate"):
         return config.dataset or dataset_for(ctx, config, "loss") or dataset_for(ctx, config, "preference")
     for stage in earlier_stages(ctx):
-        if stage.type in (wanted or ()) and stage.dataset:
+        if SUITE_DATA.get(suite) is not None and contract(stage.type).reads == SUITE_DATA[suite] and stage.dataset:
             return stage.dataset
     return config.dataset if suite == "loss" else None
 
@@ -175,10 +186,11 @@ def run(ctx, config: Config) -> dict:
     classifiers = []
     if "classification" in suites:
         inputs.labeled = held_out(ctx, config, "classification", "classification")
-        classifiers = [tg.Target(s.name, str(ctx.run_dir / s.name)) for s in stages if s.type == "classify"
-                       and tg.has_weights(ctx.run_dir / s.name)]
+        classifiers = [tg.Target(s.name, str(ctx.run_dir / s.name)) for s in stages
+                       if contract(s.type).writes == "classifier" and tg.has_weights(ctx.run_dir / s.name)]
     reward_stage = config.judge.reward_model or next(
-        (s.name for s in reversed(stages) if s.type == "reward" and tg.has_weights(ctx.run_dir / s.name)), None)
+        (s.name for s in reversed(stages) if contract(s.type).writes == "reward"
+         and tg.has_weights(ctx.run_dir / s.name)), None)
     judge_type_reward = config.judge.type in ("auto", "reward_model")
     if config.judge.type == "reward_model" and reward_stage is None:
         from tuneline.errors import ConfigError

@@ -1,0 +1,100 @@
+"""Pipeline file → validated `PipelineConfig`, with errors that name file:line and field."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tuneline.config.files import Location, explain_error, load_mapping, model_at, raise_at
+from tuneline.config.schema import PipelineConfig
+from tuneline.stages import STAGE_MODULES, contract, stage_module
+
+
+def _model_at(location: Location, stage_models: dict[int, type[BaseModel]]) -> type[BaseModel] | None:
+    if location[:1] == ("stages",) and len(location) >= 2 and isinstance(location[1], int):
+        return stage_models.get(location[1])
+    return model_at(PipelineConfig, location)
+
+
+def parse_stage(raw: Any, index: int, path: Path, lines: dict) -> BaseModel:
+    location: Location = ("stages", index)
+    if not isinstance(raw, dict):
+        raise_at(path, lines, location, "a stage must be a mapping", "write `- type: sft` with its options below it")
+    stage_type = raw.get("type")
+    if stage_type not in STAGE_MODULES:
+        close = difflib.get_close_matches(str(stage_type), list(STAGE_MODULES), n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(STAGE_MODULES))}"
+        raise_at(path, lines, location + ("type",), f"unknown stage type '{stage_type}'", fix)
+    config_class = stage_module(stage_type).Config
+    data = dict(raw)
+    data.setdefault("name", stage_type)
+    try:
+        return config_class.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message, fix = explain_error(error, config_class)
+        raise_at(path, lines, location + tuple(error["loc"]), message, fix)
+
+
+def check_wiring(config: PipelineConfig, path: Path, lines: dict) -> None:
+    """Each stage against its contract: no option it would ignore, and a `from:` stage that
+    wrote what it can continue."""
+    written = {}
+    for index, stage in enumerate(config.stages):
+        terms = contract(stage.type)
+        for option in sorted(terms.unused):
+            field = "from_" if option == "from" else option
+            if field in stage.model_fields_set:
+                raise_at(path, lines, ("stages", index, option), f"a {stage.type} stage does not use `{option}`",
+                         "remove it (`tuneline config explain " + stage.type + "` lists the options it reads)")
+        if stage.from_ is not None and written.get(stage.from_) not in terms.continues:
+            can = " or ".join(f"a {role}" for role in terms.continues) or "nothing"
+            raise_at(path, lines, ("stages", index, "from"),
+                     f"stage '{stage.from_}' wrote a {written.get(stage.from_)}; a {stage.type} stage continues {can}",
+                     "name an earlier stage that trains a chat model (sft, dpo, ...), or remove `from:`")
+        written[stage.name] = terms.writes
+
+
+def load_pipeline(path: str | Path) -> PipelineConfig:
+    path = Path(path)
+    data, lines = load_mapping(path, "the pipeline file (name, model, datasets, stages)",
+                               "examples/quickstart/pipeline.yaml")
+    raw_stages = data.get("stages") or []
+    if not isinstance(raw_stages, list):
+        raise_at(path, lines, ("stages",), "stages must be a list", "write each stage as `- type: ...`")
+    stages = [parse_stage(raw, i, path, lines) for i, raw in enumerate(raw_stages)]
+    stage_models = {i: type(stage) for i, stage in enumerate(stages)}
+    try:
+        config = PipelineConfig.model_validate({**data, "stages": stages})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        message, fix = explain_error(error, _model_at(location, stage_models))
+        if error["type"] == "value_error":
+            # our own cross-reference checks put the field path at the start of the message
+            text = str(error.get("ctx", {}).get("error", error["msg"]))
+            head, _, rest = text.partition(": ")
+            location = tuple(int(p) if p.isdigit() else p for p in head.split("."))
+            message, fix = rest, "fix the name, or define what it refers to"
+        raise_at(path, lines, location, message, fix)
+    check_wiring(config, path, lines)
+    # Paths in the file are relative to the file.
+    base = path.resolve().parent
+    for dataset in config.datasets.values():
+        for attr in ("path", "eval_path"):
+            value = getattr(dataset, attr)
+            if value and value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+                setattr(dataset, attr, f"sqlite:///{base / value[len('sqlite:///'):]}")  # an annotation database
+            elif value and "://" in value:
+                continue  # a database URL (format: annotations)
+            elif value and not Path(value).is_absolute() and (base / value).exists():
+                setattr(dataset, attr, str(base / value))
+            elif value and not Path(value).is_absolute() and ("/" in value or "." in Path(value).name) and attr == "path":
+                setattr(dataset, attr, str(base / value))
+    if not Path(config.model.ref).is_absolute() and not config.model.ref.startswith("builtin:") and (base / config.model.ref).exists():
+        config.model.ref = str(base / config.model.ref)
+    config.__dict__["source_path"] = str(path)
+    return config
