@@ -44,9 +44,12 @@ def tuneline(*args: str, background: bool = False, log: str | None = None):
     if background:
         return subprocess.Popen(command, cwd=ROOT, stdout=open(WORK / log, "w"), stderr=subprocess.STDOUT)
     print("$ tuneline " + " ".join(args), flush=True)
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    log_path = WORK / f"{'-'.join(args[:2]).replace('/', '_')}.log"
+    with open(log_path, "w") as log_file:  # progress lines go to the log; stdout comes back
+        done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log_file, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"tuneline {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise SystemExit(f"tuneline {' '.join(args)} failed (see {log_path}):\n{done.stdout[-3000:]}\n"
+                         f"{log_path.read_text()[-3000:]}")
     return done.stdout
 
 
@@ -118,7 +121,7 @@ def main() -> None:
         start_run = sorted((ROOT / "runs" / "flywheel-start").iterdir())[-1]
         (WORK / "serve.yaml").write_text(json.dumps({
             "adapters": {"v1a": str(start_run / "v1a" / "adapter"), "v1b": str(start_run / "v1b" / "adapter")},
-            "adapters_root": str(ROOT / "runs"), "log_db": str(WORK / "requests.sqlite"), "torch_threads": 2,
+            "adapters_root": str(ROOT / "runs"), "log_db": str(WORK / "requests.sqlite"), "torch_threads": 1,
             "auth": {"admin_key": ADMIN_KEY}, "port": SERVE_PORT}))
         server = tuneline("serve", str(WORK / "serve.yaml"), background=True, log="serve.log")
         wait_until_up(f"{base_url}/health", server)
@@ -233,5 +236,5 @@ def measure(client: httpx.Client) -> dict:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    os.environ["OMP_NUM_THREADS"] = "1"  # 2 threads spin-wait for each other on a busy machine
     main()
