@@ -100,12 +100,26 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def rule(first: str, second: str) -> float:
-    """RULE.md: 1 when the first answer is preferred, 0 when the second is, 0.5 for a tie."""
+MIN_WORDS = 8
+
+
+def rule(first: str, second: str) -> float | None:
+    """RULE.md: 1 when the first answer is preferred, 0 when the second is, 0.5 for a tie,
+    None when both are bad (under MIN_WORDS words)."""
     a, b = words(first), words(second)
-    if abs(a - b) <= 0.1 * max(a, b, 1):
+    if a < MIN_WORDS and b < MIN_WORDS:
+        return None
+    if a < MIN_WORDS or b < MIN_WORDS:
+        return 1.0 if b < MIN_WORDS else 0.0
+    if abs(a - b) <= 0.1 * max(a, b):
         return 0.5
     return 1.0 if a < b else 0.0
+
+
+def score(first: str, second: str) -> float:
+    """The rule as a preference rate: both bad counts as a tie (neither side wins)."""
+    verdict = rule(first, second)
+    return 0.5 if verdict is None else verdict
 
 
 def rate(values: list[float]) -> dict:
@@ -169,12 +183,15 @@ def run_loop(base_url: str, server: subprocess.Popen) -> None:
 
 
 def annotate_by_rule(url: str, token: str) -> dict:
-    counts = {"win": 0, "tie": 0}
+    counts = {"win": 0, "tie": 0, "both_bad": 0}
     with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=30) as client:
         while (assignment := client.get("/api/next").json()["assignment"]) is not None:
             left, right = (answer["text"] for answer in assignment["answers"])
             verdict = rule(left, right)
-            vote = {"outcome": "tie"} if verdict == 0.5 else {"outcome": "win", "slots": [0 if verdict == 1 else 1]}
+            if verdict is None or verdict == 0.5:
+                vote = {"outcome": "both_bad" if verdict is None else "tie"}
+            else:
+                vote = {"outcome": "win", "slots": [0 if verdict == 1 else 1]}
             client.post(f"/api/assignments/{assignment['id']}/vote",
                         json={"submission_id": f"rulebot-{assignment['id']}", **vote}).raise_for_status()
             counts[vote["outcome"]] += 1
@@ -222,16 +239,17 @@ def measure(client: httpx.Client) -> dict:
     with ThreadPoolExecutor(8) as pool:
         for model in ("base", "v1a", "v2"):
             answers[model] = list(pool.map(lambda m, model=model: chat(client, model, m, 0.0, 0), prompts))
-    before = [rule(a, b) for a, b in zip(answers["v1a"], answers["base"], strict=True)]
-    after = [rule(a, b) for a, b in zip(answers["v2"], answers["base"], strict=True)]
-    head_to_head = [rule(a, b) for a, b in zip(answers["v2"], answers["v1a"], strict=True)]
+    before = [score(a, b) for a, b in zip(answers["v1a"], answers["base"], strict=True)]
+    after = [score(a, b) for a, b in zip(answers["v2"], answers["base"], strict=True)]
+    head_to_head = [score(a, b) for a, b in zip(answers["v2"], answers["v1a"], strict=True)]
     result = {"before_v1a_vs_base": rate(before), "after_v2_vs_base": rate(after), "v2_vs_v1a": rate(head_to_head),
               "mean_words": {model: statistics.fmean(map(words, texts)) for model, texts in answers.items()},
+              "under_min_words": {model: sum(words(t) < MIN_WORDS for t in texts) for model, texts in answers.items()},
               "examples": [{"prompt": p[-1]["content"], **{m: answers[m][i] for m in answers}}
                            for i, p in enumerate(prompts[:3])]}
     for label in ("before_v1a_vs_base", "after_v2_vs_base", "v2_vs_v1a"):
         print(f"   {label:<20} {result[label]['rate']:.3f} ± {result[label]['se']:.3f} (n={result[label]['n']})")
-    print(f"   mean words: {result['mean_words']}")
+    print(f"   mean words: {result['mean_words']}; answers under {MIN_WORDS} words: {result['under_min_words']}")
     return result
 
 
