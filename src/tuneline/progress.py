@@ -1,7 +1,8 @@
 """Console output: progress bars and status lines (stderr).
 
 On a terminal a long operation shows a tqdm bar (count, rate, time left). In a log file
-redraws would pile up, so there it prints one line every tenth of the way instead.
+redraws would pile up, so there an operation prints one line when it is done, and one at
+each quarter of the way when it runs for minutes; a few seconds' work prints nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-LOG_INTERVAL_S = 30.0  # without a known total: a line at most this often
-LOG_MIN_DURATION_S = 1.0  # an operation expected to take less prints no lines: nobody waits for it
+LOG_INTERVAL_S = 120.0  # without a known total: a line at most this often
+LOG_MIN_DURATION_S = 10.0  # an operation that takes less prints no line: nobody waited for it
+LONG_OPERATION_S = 60.0  # one on course to take longer also prints a line at each quarter
 
 
 class LineProgress:
-    """The parts of tqdm's interface the project uses, printing whole lines: one each time
-    another tenth of `total` is done (or every LOG_INTERVAL_S when the total is unknown),
-    unless the whole operation is on course to take under LOG_MIN_DURATION_S."""
+    """The parts of tqdm's interface the project uses, printing whole lines: one when
+    `total` is reached (or at close), and one each quarter of the way for an operation on
+    course to take over LONG_OPERATION_S (every LOG_INTERVAL_S when the total is unknown);
+    none for one that took under LOG_MIN_DURATION_S."""
 
     def __init__(self, iterable: Iterable[Any] | None = None, *, total: int | None = None, desc: str = "",
                  unit: str = "it"):
@@ -32,7 +35,8 @@ class LineProgress:
         self.n = 0
         self.postfix = ""
         self._start = self._last_line = time.monotonic()
-        self._tenths_shown = 0
+        self._quarters_shown = 0
+        self._done = False
 
     def __iter__(self) -> Iterator[Any]:
         for item in self.iterable or ():
@@ -41,11 +45,13 @@ class LineProgress:
 
     def update(self, n: int = 1) -> None:
         self.n += n
-        if self.total:
-            tenths = min(10, self.n * 10 // self.total)
-            if tenths > self._tenths_shown:
-                self._tenths_shown = tenths
-                if self._projected_s() >= LOG_MIN_DURATION_S:
+        if self.total and self.n >= self.total:
+            self.close()
+        elif self.total:
+            quarters = self.n * 4 // self.total
+            if quarters > self._quarters_shown:
+                self._quarters_shown = quarters
+                if self._projected_s() >= LONG_OPERATION_S:
                     self._print()
         elif time.monotonic() - self._last_line >= LOG_INTERVAL_S:
             self._print()
@@ -54,7 +60,10 @@ class LineProgress:
         self.postfix = ", ".join(f"{key}={value}" for key, value in values.items())
 
     def close(self) -> None:
-        """Nothing to clear: every line printed stays in the log."""
+        """The closing line, once (every line printed stays in the log)."""
+        if not self._done and self.n and time.monotonic() - self._start >= LOG_MIN_DURATION_S:
+            self._print()
+        self._done = True
 
     def _projected_s(self) -> float:
         """Elapsed plus remaining time, at the rate so far."""
@@ -68,7 +77,9 @@ class LineProgress:
             f"{self.n} {self.unit}"
         speed = f"{rate:.2f} {self.unit}/s" if rate >= 1 or rate == 0 else f"{1 / rate:.1f} s/{self.unit}"
         parts = [f"{self.desc}: {done}", speed]
-        if self.total and rate > 0:
+        if self.total and self.n >= self.total:
+            parts.append(f"took {timedelta(seconds=round(elapsed))}")
+        elif self.total and rate > 0:
             parts.append(f"ETA {timedelta(seconds=round((self.total - self.n) / rate))}")
         return ", ".join(parts + ([self.postfix] if self.postfix else []))
 

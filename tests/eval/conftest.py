@@ -11,11 +11,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
-def eval_assets(tmp_path_factory) -> dict[str, Path]:
-    from tiny import write_data, write_tiny_base
+def eval_assets(tmp_path_factory, tiny_lm_dir) -> dict[str, Path]:
+    from tiny import write_data
 
     root = tmp_path_factory.mktemp("eval-assets")
-    return {"base": write_tiny_base(root / "base"), **write_data(root / "data")}
+    return {"base": tiny_lm_dir, **write_data(root / "data")}
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Tiny random-weight models and small hand-written datasets for the eval tests."""
+"""Small hand-written datasets for the eval tests."""
 
 from __future__ import annotations
 
@@ -30,21 +30,3 @@ def write_data(folder: Path) -> dict[str, Path]:
     paths["conversations"].write_text("".join(json.dumps(r) + "\n" for r in conversations))
     paths["preferences"].write_text("".join(json.dumps(r) + "\n" for r in preferences))
     return paths
-
-
-def write_tiny_base(folder: Path) -> Path:
-    """A 2-layer llama (hidden 64) with the SmolLM2 tokenizer: real chat template, eos <|im_end|>."""
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from tuneline.models.registry import resolve_model_path
-
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path("builtin:smollm2-135m-instruct"))
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder

@@ -4,14 +4,10 @@ classifier saved the way a `classify` stage saves it."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "serve"))
-
-from tiny_models import write_tiny_adapter  # noqa: E402
+from support.models import write_tiny_adapter
 
 LABELS = ["billing", "login", "sync"]
 

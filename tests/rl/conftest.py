@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
-from ppo_setup import HERE
-
-
-def _serve_helpers():
-    spec = importlib.util.spec_from_file_location("tiny_models", HERE.parent / "serve" / "tiny_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory) -> Path:
-    return _serve_helpers().write_tiny_base(tmp_path_factory.mktemp("tiny-base"))
+def tiny_base(tiny_lm_dir) -> Path:
+    return tiny_lm_dir
 
 
 @pytest.fixture(scope="session")

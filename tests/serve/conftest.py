@@ -13,11 +13,11 @@ from tiny_models import ADAPTERS, ADMIN_KEY, API_KEY  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def tiny_models(tmp_path_factory) -> dict[str, Path]:
-    from tiny_models import write_tiny_adapter, write_tiny_base
+def tiny_models(tmp_path_factory, tiny_lm_dir) -> dict[str, Path]:
+    from support.models import write_tiny_adapter
 
     root = tmp_path_factory.mktemp("serve-models")
-    folders = {"base": write_tiny_base(root / "base")}
+    folders = {"base": tiny_lm_dir}
     for seed, name in enumerate(ADAPTERS, start=1):
         folders[name] = write_tiny_adapter(folders["base"], root / "adapters" / name, seed=seed)
     return folders

@@ -7,16 +7,16 @@ from __future__ import annotations
 import pytest
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
-from tiny_models import write_tiny_base
 from transformers import AutoModelForCausalLM
 
+from support.models import write_tiny_causal_lm
 from tuneline.serve.packed_lora import BASE, PackedLoRA
 
 
 @pytest.fixture(scope="module")
 def mixed_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("packed")
-    base_dir = write_tiny_base(folder / "base")
+    base_dir = write_tiny_causal_lm(folder / "base")
     specs = {"alpha": (4, ["q_proj", "v_proj"]), "beta": (8, ["q_proj", "o_proj", "down_proj", "up_proj"])}
     for seed, (name, (rank, targets)) in enumerate(specs.items(), start=1):
         torch.manual_seed(seed)

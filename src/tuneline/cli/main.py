@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
-import os
 import sys
-import warnings
 
 COMMAND_MODULES = [
     "tuneline.cli.core",
@@ -43,13 +40,6 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # transformers' bars for loading weights and writing shards: a second's noise each time
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    # bitsandbytes (imported by PEFT) warns on CPU that an optional kernel package is missing
-    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
-    # PEFT still asks transformers for a deprecated attribute on every adapter it attaches
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.* is deprecated", category=FutureWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tuneline.cli.options import add_stage_option
+from tuneline.config.references import is_builtin
 
 
 def register(subparsers) -> None:
@@ -111,7 +112,7 @@ def _export(args: argparse.Namespace) -> int:
     from tuneline.export.run import export_model
     from tuneline.models.artifacts import stage_folder
 
-    if not str(args.target).startswith("builtin:"):
+    if not is_builtin(args.target):
         args.target = stage_folder(args.target, "policy" if args.format != "onnx" else "classifier", args.stage)
     result = export_model(args.target, args.output, args.format, quant=args.quant, ollama=args.ollama,
                           dtype=args.dtype, base=args.base)

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tuneline.config.references import CHAT_MODEL
+
 
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt key must never be silently ignored."""
@@ -21,7 +23,7 @@ class Strict(BaseModel):
 class ModelConfig(Strict):
     """The base model every stage starts from unless the stage names its own."""
 
-    ref: str = Field("builtin:smollm2-135m-instruct", description="model reference: builtin:NAME, a local folder, or a hub id")
+    ref: str = Field(CHAT_MODEL, description="model reference: builtin:NAME, a local folder, or a hub id")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "float32", description="weight dtype when loading; float32 is the safe choice on CPU")
     trust_remote_code: bool = Field(False, description="allow custom modelling code from the model folder")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from jinja2 import TemplateError
 
+from tuneline.config.references import CHAT_MODEL, ENCODER
 from tuneline.data.chat import IGNORE_INDEX, render_prompt, tokenize_conversation
 from tuneline.data.load import LoadReport, load_records
 from tuneline.data.records import Conversation, Feedback, LabeledText, Message, Preference, Prompt, Record
@@ -73,8 +74,8 @@ def label_counts(records: list[Record]) -> str:
     return f"labels:   {len(counts)} distinct; most common: {common}"
 
 
-DEFAULT_MODELS = {"classification": "builtin:minilm-l6"}  # the encoder a classifier would fine-tune
-DEFAULT_MODEL = "builtin:smollm2-135m-instruct"
+DEFAULT_MODELS = {"classification": ENCODER}  # the encoder a classifier would fine-tune
+DEFAULT_MODEL = CHAT_MODEL
 
 
 def inspect_dataset(path: str, tokenizer=None, format: str = "auto", task: str | None = None,

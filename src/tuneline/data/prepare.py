@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tuneline.config.references import CHAT_MODEL, relative_to
 from tuneline.config.schema import DatasetConfig
 from tuneline.data.curation.curate import CurationConfig, CurationResult, curate
 from tuneline.data.load import LoadReport, load_splits
@@ -33,7 +34,7 @@ class PrepareConfig(BaseModel):
 
     dataset: DatasetConfig = Field(..., description="the raw dataset, as under `datasets:` in a pipeline")
     task: str = Field("auto", description="what the data is for: auto, sft, preference, feedback, classification, prompt")
-    model: str | None = Field("builtin:smollm2-135m-instruct", description="tokenizer for length statistics; null skips them")
+    model: str | None = Field(CHAT_MODEL, description="tokenizer for length statistics; null skips them")
     max_length: int = Field(512, ge=8, description="token budget; longer examples are counted as truncated")
     curation: CurationConfig = Field(default_factory=CurationConfig, description="dedupe, filters, PII, leakage")
     output: str = Field("prepared", description="folder for train.jsonl, eval.jsonl and report.json")
@@ -68,10 +69,8 @@ def read_prepare_config(path: str | Path) -> PrepareConfig:
     config = load_config_file(path, PrepareConfig, "the prepare file (dataset, task, curation, output)",
                               "`tuneline data prepare --help`")
     base = path.resolve().parent
-    for attr in ("path", "eval_path"):
-        value = getattr(config.dataset, attr)
-        if value and not Path(value).is_absolute() and (base / value).exists():
-            setattr(config.dataset, attr, str(base / value))
+    config.dataset.path = relative_to(base, config.dataset.path)
+    config.dataset.eval_path = relative_to(base, config.dataset.eval_path)
     if not Path(config.output).is_absolute():
         config.output = str(base / config.output)
     return config

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tuneline.config.references import reference_kind
 from tuneline.errors import ConfigError
 
 
@@ -86,8 +87,9 @@ def resolve_target(name: str, run_dir: Path | None, base_reference: str, stage_n
             raise ConfigError(f"target '{name}' has no trained weights in {folder}",
                               fix="name a stage that trains a model (sft, dpo, …) and runs before the eval stage")
         return Target(name, str(folder))
-    if Path(name).exists() or name.startswith("builtin:") or ("/" in name and not name.startswith((".", "/"))):
-        return Target(Path(name).name if Path(name).exists() else name, name)
+    kind = reference_kind(name)
+    if kind in ("local", "builtin") or (kind == "hub" and "/" in name):  # a bare word is more likely a stage name
+        return Target(Path(name).name if kind == "local" else name, name)
     known = ", ".join(["base", *stage_names]) or "base"
     raise ConfigError(f"unknown evaluation target '{name}'",
                       fix=f"use one of: {known}, a model folder, a run directory, or builtin:NAME")

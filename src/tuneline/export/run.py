@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneline.config.references import is_builtin
 from tuneline.errors import ModelError, UserError
 
 FORMATS = ("hf", "gguf", "onnx")
@@ -72,7 +73,7 @@ def _refuse_classifier(target: str | Path, fmt: str) -> None:
     from tuneline.export.onnx_classifier import is_classifier_folder
     from tuneline.models.load import resolve_artifact
 
-    if str(target).startswith("builtin:"):
+    if is_builtin(target):
         return
     artifact = resolve_artifact(target)
     if artifact.kind == "model" and is_classifier_folder(artifact.path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneline.config.references import is_builtin
 from tuneline.config.schema import ModelConfig
 
 
@@ -26,7 +27,7 @@ def load_export_source(target: str | Path, dtype: str = "float32", base: str | N
     """Load `target` (builtin:NAME, run directory, stage folder, adapter/ or model/) for export."""
     from tuneline.models.load import load_causal_lm, resolve_artifact
 
-    if str(target).startswith("builtin:"):
+    if is_builtin(target):
         model, tokenizer = load_causal_lm(ModelConfig(ref=str(target), dtype=dtype))
         return ExportSource(model.eval(), tokenizer, {"model": str(target), "merged": False})
     artifact = resolve_artifact(target)

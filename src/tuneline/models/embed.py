@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-ENCODER = "builtin:minilm-l6"
+from tuneline.config.references import ENCODER
 
 
 @lru_cache(maxsize=2)

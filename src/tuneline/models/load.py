@@ -11,6 +11,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from tuneline.config.references import reference_kind
 from tuneline.config.schema import AdapterConfig, ModelConfig
 from tuneline.errors import ModelError
 from tuneline.models.artifacts import Artifact as Artifact  # re-exported: stages import it from here
@@ -122,7 +123,7 @@ def load_for_inference(target: str | Path, dtype: str = "float32", stage: str | 
     """(model, tokenizer) for generation from a model reference or a policy artifact (a run
     directory: its last policy stage, or `stage`)."""
     target_str = str(target)
-    if target_str.startswith("builtin:") or not Path(target_str).exists():
+    if reference_kind(target_str) != "local":
         model, tokenizer = load_causal_lm(ModelConfig(ref=target_str, dtype=dtype))
         model.eval()
         return model, tokenizer

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuneline.config.references import reference_kind
 from tuneline.errors import ModelError
 
 
@@ -141,17 +142,18 @@ def resolve_model_path(reference: str, convert: bool = True) -> str:
     else is treated as a hub id, checked for reachability so that offline users get a
     clear error instead of a long retry loop.
     """
-    if reference.startswith("builtin:"):
+    kind = reference_kind(reference)
+    if kind == "builtin":
         return str(resolve_builtin(reference.split(":", 1)[1], convert=convert))
     path = Path(reference).expanduser()
-    if path.exists():
+    if kind == "local":
         if path.is_dir() and not (path / "config.json").exists() and not (path / "adapter_config.json").exists():
             raise ModelError(
                 f"'{reference}' is a folder but holds no config.json",
                 fix="point to a Hugging Face model folder (with config.json), or a run's stage folder",
             )
         return str(path)
-    if reference.startswith((".", "/", "~")) or reference.count("/") > 1:
+    if kind == "missing":
         raise ModelError(f"model folder '{reference}' does not exist", fix="check the path")
     _check_hub_reachable(reference)
     return reference

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tuneline.config.files import Location, explain_error, load_mapping, model_at, raise_at
+from tuneline.config.references import relative_to
 from tuneline.config.schema import PipelineConfig
 from tuneline.stages import STAGE_MODULES, contract, stage_module
 
@@ -47,7 +48,7 @@ def check_wiring(config: PipelineConfig, path: Path, lines: dict) -> None:
         terms = contract(stage.type)
         for option in sorted(terms.unused):
             field = "from_" if option == "from" else option
-            if field in stage.model_fields_set:
+            if getattr(stage, field) != type(stage).model_fields[field].default:  # the run's resolved file has them all
                 raise_at(path, lines, ("stages", index, option), f"a {stage.type} stage does not use `{option}`",
                          "remove it (`tuneline config explain " + stage.type + "` lists the options it reads)")
         if stage.from_ is not None and written.get(stage.from_) not in terms.continues:
@@ -84,17 +85,8 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     # Paths in the file are relative to the file.
     base = path.resolve().parent
     for dataset in config.datasets.values():
-        for attr in ("path", "eval_path"):
-            value = getattr(dataset, attr)
-            if value and value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
-                setattr(dataset, attr, f"sqlite:///{base / value[len('sqlite:///'):]}")  # an annotation database
-            elif value and "://" in value:
-                continue  # a database URL (format: annotations)
-            elif value and not Path(value).is_absolute() and (base / value).exists():
-                setattr(dataset, attr, str(base / value))
-            elif value and not Path(value).is_absolute() and ("/" in value or "." in Path(value).name) and attr == "path":
-                setattr(dataset, attr, str(base / value))
-    if not Path(config.model.ref).is_absolute() and not config.model.ref.startswith("builtin:") and (base / config.model.ref).exists():
-        config.model.ref = str(base / config.model.ref)
+        dataset.path = relative_to(base, dataset.path)
+        dataset.eval_path = relative_to(base, dataset.eval_path)
+    config.model.ref = relative_to(base, config.model.ref)
     config.__dict__["source_path"] = str(path)
     return config

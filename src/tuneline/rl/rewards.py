@@ -168,8 +168,11 @@ class RewardModelReward:
         self.batch_size = batch_size
 
     def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
-        sequences = [reward_model_inputs(self.tokenizer, [*p, {"role": "assistant", "content": c}], self.max_length)
-                     for p, c in zip(prompts, completions, strict=False)]
+        from tuneline.models.load import transformers_errors_only
+
+        with transformers_errors_only():  # "longer than the model's maximum": the inputs are cut to fit
+            sequences = [reward_model_inputs(self.tokenizer, [*p, {"role": "assistant", "content": c}],
+                                             self.max_length) for p, c in zip(prompts, completions, strict=False)]
         return score_sequences(self.model, self.tokenizer, sequences, self.batch_size)
 
 

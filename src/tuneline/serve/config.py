@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from tuneline.config.files import load_config_file
+from tuneline.config.references import CHAT_MODEL, relative_to
 from tuneline.config.schema import Strict
 from tuneline.errors import ConfigError
 from tuneline.models.router import RouterConfig
@@ -43,7 +44,7 @@ class AuthConfig(Strict):
 
 
 class ServerConfig(Strict):
-    model: str = Field("builtin:smollm2-135m-instruct", description="base model reference")
+    model: str = Field(CHAT_MODEL, description="base model reference")
     dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="weight dtype")
     served_name: str = Field("base", description="name under which the bare base model is served")
     run_dir: str | None = Field(
@@ -79,13 +80,6 @@ class ServerConfig(Strict):
         return adapters
 
 
-def _resolve(base: Path, value: str | None) -> str | None:
-    if value is None or value.startswith("builtin:") or Path(value).is_absolute():
-        return value
-    candidate = base / value
-    return str(candidate) if candidate.exists() or "/" in value or value.endswith((".sqlite", ".db", ".json")) else value
-
-
 def newest_run(folder: Path) -> Path:
     """`folder` if it is a run directory, else its newest child run directory."""
     from tuneline.models.artifacts import is_run_dir
@@ -110,12 +104,12 @@ def load_server_config(path: str | Path, run_dir: str | None = None) -> ServerCo
     if config.run_dir:
         base = newest_run(Path(config.run_dir).resolve())
         config.run_dir = str(base)
-    config.model = _resolve(base, config.model) or config.model
-    config.adapters = {name: _resolve(base, folder) or folder for name, folder in config.adapters.items()}
-    config.adapters_root = _resolve(base, config.adapters_root) or str(base)
-    config.router.path = _resolve(base, config.router.path)
+    config.model = relative_to(base, config.model) or config.model
+    config.adapters = {name: relative_to(base, folder) or folder for name, folder in config.adapters.items()}
+    config.adapters_root = relative_to(base, config.adapters_root) or str(base)
+    config.router.path = relative_to(base, config.router.path)
     # A served run keeps its own request log beside it; without a run, the log sits by the config.
-    config.log_db = _resolve(base if config.run_dir else path.resolve().parent, config.log_db)
+    config.log_db = relative_to(base if config.run_dir else path.resolve().parent, config.log_db)
     return config
 
 

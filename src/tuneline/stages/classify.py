@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from tuneline.config.references import ENCODER
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.errors import ConfigError, DataError
 from tuneline.io import atomic_write_text
@@ -29,7 +30,6 @@ CONTRACT = StageContract(
 )
 
 
-DEFAULT_ENCODER = "builtin:minilm-l6"
 
 
 class Config(TrainingStageConfig):
@@ -91,7 +91,7 @@ def encoder_reference(pipeline, config: Config) -> str:
         return config.model
     if "model" in pipeline.model_fields_set:
         return pipeline.model.ref
-    return DEFAULT_ENCODER
+    return ENCODER
 
 
 def load_labelled_splits(ctx, config: Config):

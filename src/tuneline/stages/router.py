@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from tuneline.config.references import ENCODER
 from tuneline.config.schema import StageConfig
 from tuneline.stages.contract import StageContract
 
@@ -21,7 +22,7 @@ CONTRACT = StageContract(
 
 class Config(StageConfig):
     type: Literal["router"] = "router"
-    encoder: str = Field("builtin:minilm-l6", description="sentence encoder whose embeddings are averaged per label")
+    encoder: str = Field(ENCODER, description="sentence encoder whose embeddings are averaged per label")
     threshold: float = Field(0.0, ge=0, le=1, description="confidence below which the server uses the fallback")
     fallback: str = Field("__base__", description="adapter that answers low-confidence requests")
 

@@ -1,0 +1,63 @@
+"""Tiny random-weight models written to disk for tests: a llama with the real SmolLM2
+tokenizer and chat template, a BERT with the MiniLM tokenizer, and LoRA adapters that
+really change the llama's output. The session fixtures in tests/conftest.py hold one of
+each; a test that needs its own copy calls these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tuneline.config.references import CHAT_MODEL, ENCODER
+
+
+def write_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer llama (hidden 64) with the SmolLM2 tokenizer: real chat template, eos <|im_end|>."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from tuneline.models.registry import resolve_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(CHAT_MODEL))
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+    torch.manual_seed(seed)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_encoder(folder: Path) -> Path:
+    """A 2-layer BERT (hidden 32) with the MiniLM tokenizer, saved as a plain HF folder."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from tuneline.models.registry import resolve_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(ENCODER))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                        num_attention_heads=2, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_adapter(base_folder: Path, folder: Path, seed: int) -> Path:
+    """A LoRA adapter with random (non-zero) B, so it really changes the base's output."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(base_folder)
+    config = LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj", "down_proj"],
+                        init_lora_weights=False, task_type="CAUSAL_LM")
+    model = get_peft_model(base, config)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if "lora_B" in name:
+                parameter.normal_(0, 0.5)
+    model.save_pretrained(folder)
+    return folder
