@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 
 from tuneline.annotate.app import create_app
 from tuneline.annotate.config import load_annotate_config
-from tuneline.pipeline.load import load_pipeline
 from tuneline.data.annotations.store import AnnotationStore, NewItem
 from tuneline.data.load import load_splits
 from tuneline.errors import ConfigError
+from tuneline.pipeline.load import load_pipeline
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from tuneline.config.schema import Strict
 from tuneline.config.files import load_config_file
+from tuneline.config.schema import Strict
 from tuneline.data.annotations.urls import database_url
 from tuneline.errors import ConfigError
 
