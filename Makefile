@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tuneline-installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean system-packages
 
-setup: $(STAMP)
+setup: $(STAMP) system-packages
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,21 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/tuneline run examples/quickstart/pipeline.yaml
 
-test: $(STAMP)
+# The annotation tests need a real PostgreSQL server and headless Chromium: Debian packages,
+# installed here when missing and apt-get is usable (root); otherwise those tests skip, or fail under CI=true.
+SYSTEM_PACKAGES_NEEDED = $(strip \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/pg_ctl),,postgresql) \
+	$(if $(shell command -v chromium),,chromium) \
+	$(if $(shell command -v chromedriver),,chromium-driver))
+
+system-packages:
+ifneq ($(SYSTEM_PACKAGES_NEEDED),)
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get install -y -q $(SYSTEM_PACKAGES_NEEDED) || (apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES_NEEDED)); \
+	else echo "note: install $(SYSTEM_PACKAGES_NEEDED) (Debian packages) for the annotation tests"; fi
+endif
+
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -263,3 +263,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="wait until the 1-minute load average is below this before starting")
     parser.add_argument("--max-wait-s", type=float, default=2400, help="longest wait for a quiet machine (0: none)")
     parser.add_argument("--output", help="JSON file name under benchmarks/results/ (default: the benchmark's name)")
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """benchmarks/results/<name>.json, printed."""
+    out = RESULTS / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+    return out

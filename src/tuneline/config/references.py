@@ -36,9 +36,13 @@ def reference_kind(reference: str | Path) -> Literal["builtin", "local", "missin
 
 
 def relative_to(base: Path, value: str | None) -> str | None:
-    """`value` as written in a file in `base`: a relative path there becomes base/value; a
-    builtin, an absolute path or a hub id stays as it is."""
+    """`value` as written in a file in `base`: a relative path there becomes base/value (also
+    inside a sqlite:/// URL); a builtin, an absolute path, a hub id or another URL stays as it is."""
     if value is None or is_builtin(value) or Path(value).is_absolute():
+        return value
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):  # an annotation database
+        return f"sqlite:///{base / value[len('sqlite:///'):]}"
+    if "://" in value:  # another database URL (format: annotations)
         return value
     candidate = base / value
     return str(candidate) if candidate.exists() or looks_like_path(value) else value

@@ -66,7 +66,7 @@ class DatasetConfig(Strict):
     """A named dataset: a file, folder or hub name, its format and its held-out split."""
 
     path: str = Field(..., description="file or folder, relative to the pipeline file; or a hub dataset name")
-    format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub")
+    format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub, annotations (path: a database URL)")
     columns: dict[str, str] = Field(default_factory=dict, description="rename source fields to the canonical ones, e.g. {question: prompt}")
     split: str | None = Field(None, description="split name for hub datasets or folders with splits")
     eval_path: str | None = Field(None, description="a separate held-out file; otherwise eval_fraction of path is held out")

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuneline.data.annotations.urls import is_database_url
 from tuneline.data.problems import RowProblem
 from tuneline.errors import DataError
 
-CONTAINERS = ("jsonl", "json", "csv", "tsv", "parquet", "hf_disk", "hub")
+CONTAINERS = ("jsonl", "json", "csv", "tsv", "parquet", "hf_disk", "hub", "annotations")
 
 
 @dataclass
@@ -28,6 +29,8 @@ class RawRow:
 
 def detect_container(path: str) -> tuple[str, str]:
     """(container, why) from the path alone."""
+    if is_database_url(path):
+        return "annotations", "a database URL: the preferences voted in `tuneline annotate`"
     p = Path(path)
     if p.is_dir():
         if (p / "dataset_info.json").exists() or (p / "state.json").exists() or (p / "dataset_dict.json").exists():
@@ -54,6 +57,8 @@ def read_rows(path: str, container: str, split: str | None = None) -> Iterator[R
         return _read_hf_disk(path, split)
     if container == "hub":
         return _read_hub(path, split)
+    if container == "annotations":
+        return _read_annotations(path)
     return {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet}[container](path)
 
 
@@ -204,3 +209,18 @@ def _read_hub(name: str, split: str | None) -> Iterator[RawRow]:
         raise DataError(f"cannot load hub dataset '{name}': {type(exc).__name__}: {str(exc)[:200]}", where=name,
                         fix="check the name and network access, or download the data and give a local file") from None
     yield from _table_rows(name, _pick_split(dataset, name, split).to_list())
+
+
+def _read_annotations(url: str) -> Iterator[RawRow]:
+    """The voted preferences of an annotation database, one row per judged answer pair
+    (ties dropped; docs/annotate.md)."""
+    from tuneline.data.annotations.export import preference_rows
+    from tuneline.data.annotations.store import AnnotationStore
+
+    store = AnnotationStore(url)
+    try:
+        for row in preference_rows(store):
+            where = row["provenance"]
+            yield RawRow(f"{url}#{where['item']}:{where['chosen_position']}>{where['rejected_position']}", row)
+    finally:
+        store.close()
