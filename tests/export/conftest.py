@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from support.models import write_tiny_adapter
 
 LABELS = ["billing", "login", "sync"]

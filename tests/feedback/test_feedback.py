@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.pipelines import write_pipeline
 
+from support.pipelines import write_pipeline
 from tuneline.cli.main import main
 from tuneline.feedback.constitution import Constitution, Principle, load_constitution
 from tuneline.feedback.judge import PairJudge, choice_probabilities, comparison
