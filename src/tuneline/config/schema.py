@@ -65,7 +65,10 @@ class CurationConfig(Strict):
 class DatasetConfig(Strict):
     """A named dataset: a file, folder or hub name, its format and its held-out split."""
 
-    path: str = Field(..., description="file or folder, relative to the pipeline file; or a hub dataset name")
+    path: str | None = Field(None, description="file or folder, relative to the pipeline file; or a hub dataset name. "
+                                               "With `stage:`, the file in that stage's folder")
+    stage: str | None = Field(None, description="a dataset an earlier stage of this run writes (constitution, "
+                                                "ai_feedback): that stage's name; path defaults to preferences.jsonl")
     format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub, annotations (path: a database URL)")
     columns: dict[str, str] = Field(default_factory=dict, description="rename source fields to the canonical ones, e.g. {question: prompt}")
     split: str | None = Field(None, description="split name for hub datasets or folders with splits")
@@ -75,6 +78,15 @@ class DatasetConfig(Strict):
     limit: int | None = Field(None, ge=1, description="use only the first N records (quick experiments)")
     curation: CurationConfig | None = Field(
         None, description="clean before use: dedupe, length/quality filters, PII, train/eval leakage (docs/data.md)")
+
+    @model_validator(mode="after")
+    def _path_or_stage(self) -> DatasetConfig:
+        if self.path is None and self.stage is None:
+            raise ValueError("path: a dataset needs `path:` (a file, folder or hub name) or `stage:` (an earlier "
+                             "stage that writes one)")
+        if self.stage is not None and self.path is None:
+            self.path = "preferences.jsonl"
+        return self
 
 
 class StageConfig(Strict):

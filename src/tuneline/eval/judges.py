@@ -142,13 +142,13 @@ def local_chat_generator(model, tokenizer, max_new_tokens: int = 8, batch_size: 
 
 
 def openai_chat_generator(model: str, base_url: str | None = None, api_key: str | None = None,
-                          max_tokens: int = 8) -> ChatGenerator:
+                          max_tokens: int = 8, timeout_s: float = 600.0) -> ChatGenerator:
     """A judge behind an OpenAI-compatible endpoint (OpenAI, vLLM, `tuneline serve`, …)."""
     try:
         import openai
     except ImportError:
         raise ConfigError("the openai judge needs the openai package", fix="pip install openai") from None
-    client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused")
+    client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=1)
 
     def generate(conversations: list[list[Message]]) -> list[str]:
         from tuneline.progress import bar
@@ -158,6 +158,9 @@ def openai_chat_generator(model: str, base_url: str | None = None, api_key: str 
             try:
                 response = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens,
                                                           temperature=0.0)
+            except openai.APITimeoutError:
+                raise ConfigError(f"the judge endpoint {base_url or 'api.openai.com'} did not answer within "
+                                  f"{timeout_s:g} s", fix="check the server, or raise the judge's timeout") from None
             except openai.APIConnectionError as exc:
                 raise ConfigError(f"cannot reach the judge endpoint {base_url or 'api.openai.com'}: {exc}",
                                   fix="start the server, or set judge.base_url to a reachable one") from None

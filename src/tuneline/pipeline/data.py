@@ -51,6 +51,12 @@ class RunData:
         """Train and eval records of dataset `name` for `task`; `dataset` when a stage reads
         it with its own column mapping (classify's text and label columns)."""
         dataset = dataset or self.config.datasets[name]
+        if dataset.stage is not None:
+            if self.run_dir is None:
+                raise DataError(f"dataset '{name}' is written by stage '{dataset.stage}' during the run",
+                                fix="read it in a stage of the run")
+            dataset = dataset.model_copy(update={"path": str(self.run_dir / dataset.stage / dataset.path),
+                                                 "stage": None})
         view = json.dumps(dataset.columns, sort_keys=True) if dataset.columns else ""
         key = (name, task, view)
         if key not in self._splits:

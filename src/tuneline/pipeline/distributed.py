@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from tuneline.config.distributed import accelerate_config
-from tuneline.config.schema import PipelineConfig
 from tuneline.config.files import line_of, load_yaml_with_lines
+from tuneline.config.schema import PipelineConfig
 from tuneline.errors import ConfigError
 from tuneline.io import atomic_write_text
 

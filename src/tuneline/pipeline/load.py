@@ -56,6 +56,11 @@ def check_wiring(config: PipelineConfig, path: Path, lines: dict) -> None:
             raise_at(path, lines, ("stages", index, "from"),
                      f"stage '{stage.from_}' wrote a {written.get(stage.from_)}; a {stage.type} stage continues {can}",
                      "name an earlier stage that trains a chat model (sft, dpo, ...), or remove `from:`")
+        dataset = config.datasets.get(stage.dataset) if stage.dataset else None
+        if dataset is not None and dataset.stage is not None and written.get(dataset.stage) != "dataset":
+            raise_at(path, lines, ("datasets", stage.dataset, "stage"),
+                     f"'{dataset.stage}' is not an earlier stage that writes a dataset (stage '{stage.name}' reads it)",
+                     "name a constitution or ai_feedback stage that runs before it")
         written[stage.name] = terms.writes
 
 
@@ -85,8 +90,14 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     # Paths in the file are relative to the file.
     base = path.resolve().parent
     for dataset in config.datasets.values():
-        dataset.path = relative_to(base, dataset.path)
+        if dataset.stage is None:  # a stage's dataset lies in its folder of the run
+            dataset.path = relative_to(base, dataset.path)
         dataset.eval_path = relative_to(base, dataset.eval_path)
     config.model.ref = relative_to(base, config.model.ref)
+    for stage in config.stages:  # options that name a file (their Field says so)
+        for name, field in type(stage).model_fields.items():
+            value = getattr(stage, name)
+            if (field.json_schema_extra or {}).get("relative_path") and isinstance(value, str) and value != "default":
+                setattr(stage, name, relative_to(base, value))
     config.__dict__["source_path"] = str(path)
     return config

@@ -30,8 +30,11 @@ class DatasetPlan:
     summary: str
     labels: Counter | None = None  # classification: training examples per label
     records: list = field(default_factory=list, repr=False)  # the training split, for counting tokens
+    written_by: str | None = None  # the stage of the run that writes it (nothing to load before the run)
 
     def line(self, train_tokens: int | None = None) -> str:
+        if self.written_by:
+            return f"{self.name} as {self.task}: {self.summary}"
         labels = f"{len(self.labels)} labels, " if self.labels else ""
         tokens = f", ~{train_tokens} training tokens per epoch" if train_tokens else ""
         return f"{self.name} as {self.task}: {labels}{self.train} train, {self.eval} held out{tokens}"
@@ -97,6 +100,9 @@ def check_pipeline(config: PipelineConfig, count_tokens: bool = False, data=None
         task, dataset = _stage_dataset(config, stage)
         if task is not None:
             key = (stage.dataset, task)
+            if key not in plan.datasets and dataset.stage is not None:  # it does not exist before the run
+                plan.datasets[key] = DatasetPlan(stage.dataset, task, 0, 0, f"written by stage '{dataset.stage}' "
+                                                 f"({dataset.path}) during the run", written_by=dataset.stage)
             if key not in plan.datasets:
                 splits = data.splits(stage.dataset, task, dataset)
                 plan.datasets[key] = DatasetPlan(stage.dataset, task, len(splits.train), len(splits.eval),

@@ -17,6 +17,8 @@ from tuneline.stages.contract import StageContract
 
 STAGE_MODULES: dict[str, str] = {
     "router": "tuneline.stages.router",
+    "constitution": "tuneline.stages.constitution",
+    "ai_feedback": "tuneline.stages.ai_feedback",
     "sft": "tuneline.stages.sft",
     "dpo": "tuneline.stages.dpo",
     "eval": "tuneline.stages.eval",

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # What a stage leaves in its folder: a chat model (adapter/ or model/), a reward model
-# (one-score classifier), a classifier (many labels), a router (router.json), or only
-# metrics and reports.
-WRITES = ("policy", "reward", "classifier", "router", "report")
+# (one-score classifier), a classifier (many labels), a router (router.json), a dataset
+# later stages read (`datasets: {NAME: {stage: STAGE}}`), or only metrics and reports.
+WRITES = ("policy", "reward", "classifier", "router", "dataset", "report")
 
 
 @dataclass(frozen=True)

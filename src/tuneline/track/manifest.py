@@ -59,6 +59,8 @@ def _hardware() -> dict[str, Any]:
 def new_manifest(config: PipelineConfig, run_id: str, source: Path | None) -> dict[str, Any]:
     data_hashes = {}
     for name, dataset in config.datasets.items():
+        if dataset.stage is not None:  # written during the run: data_files has its hash
+            continue
         for attr in ("path", "eval_path"):
             value = getattr(dataset, attr)
             if value and Path(value).exists():

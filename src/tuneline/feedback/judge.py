@@ -1,0 +1,111 @@
+"""Comparing two answers under a constitution, in both presentation orders.
+
+A local judge reads the probability of its next token being "A" or "B" after the
+comparison prompt (multiple choice by log-probabilities: no text to parse); an endpoint
+judge answers in words, read with `parse_verdict`, and a reply naming neither is counted,
+never guessed. For answers x, y and principle k, with p_k(first) the judge's probability
+that the answer shown first is better:
+
+    P(x ≻ y) = mean over the principles used of ½ · (p_k(x shown first) + 1 − p_k(y shown first))
+
+so a judge that always favours position A gets 0.5 on every pair (Zheng et al. 2023 on
+position bias; Bai et al. 2022, §4, ensembling over principles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tuneline.data.records import Message
+from tuneline.eval.judges import ChatGenerator, parse_verdict
+from tuneline.feedback.constitution import Principle
+
+JUDGE_SYSTEM = ("You compare two answers to the same request under one principle. Reply with one letter: "
+                "A or B.")
+
+
+def comparison(prompt: list[Message], first: str, second: str, principle: Principle) -> list[Message]:
+    request = "\n".join(f"{m['role']}: {m['content']}" for m in prompt if m["role"] != "system")
+    return [{"role": "system", "content": JUDGE_SYSTEM},
+            {"role": "user", "content": f"[Request]\n{request}\n\n[Answer A]\n{first}\n\n[Answer B]\n{second}\n\n"
+                                        f"{principle.compare} Reply A or B."}]
+
+
+def choice_probabilities(model, tokenizer, conversations: list[list[Message]], batch_size: int = 8) -> list[float]:
+    """For each conversation, P(next token is "A") / (P("A") + P("B")) after the assistant
+    turn starts: the judge's probability that answer A is better."""
+    import torch
+
+    from tuneline.data.chat import tokenize_prompt
+    from tuneline.models.padding import left_pad, positions_from_mask
+
+    ids = [_first_token(tokenizer, letter) for letter in ("A", "B")]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = next(model.parameters()).device
+    prompts = [tokenize_prompt(tokenizer, messages) for messages in conversations]
+    out: list[float] = []
+    with torch.no_grad():
+        for start in range(0, len(prompts), batch_size):
+            input_ids, mask = left_pad(prompts[start:start + batch_size], pad_id)
+            logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
+                           position_ids=positions_from_mask(mask).to(device)).logits[:, -1, :].float()
+            pair = torch.log_softmax(logits, dim=-1)[:, ids]
+            out.extend(torch.softmax(pair, dim=-1)[:, 0].tolist())
+    return out
+
+
+def _first_token(tokenizer, letter: str) -> int:
+    return tokenizer(letter, add_special_tokens=False)["input_ids"][0]
+
+
+@dataclass
+class Comparison:
+    prefer_first: float  # P(x ≻ y), both orders and the principles averaged
+    orders_agree: bool  # each order on its own prefers the same answer
+    principles: list[str]
+
+
+class PairJudge:
+    """P(x ≻ y) under principles, both orders. `first_better(conversations)` returns, per
+    comparison chat, the probability that answer A is better, or None when unreadable."""
+
+    def __init__(self, first_better: Callable[[list[list[Message]]], list[float | None]], name: str):
+        self.first_better, self.name = first_better, name
+        self.unreadable = 0  # comparisons whose reply named neither answer (endpoint judges)
+
+    def compare(self, items: list[tuple[list[Message], str, str]], principles: list[list[Principle]]) -> list[
+            Comparison | None]:
+        """One Comparison per (prompt, x, y), None when no order of any principle was readable."""
+        chats, owners = [], []
+        for index, ((prompt, x, y), used) in enumerate(zip(items, principles, strict=True)):
+            for principle in used:
+                chats += [comparison(prompt, x, y, principle), comparison(prompt, y, x, principle)]
+                owners.append(index)
+        probabilities = self.first_better(chats)
+        results: list[Comparison | None] = []
+        for index in range(len(items)):
+            pairs = [(probabilities[2 * k], probabilities[2 * k + 1]) for k, owner in enumerate(owners) if owner == index]
+            readable = [(a, b) for a, b in pairs if a is not None and b is not None]
+            self.unreadable += len(pairs) - len(readable)
+            if not readable:
+                results.append(None)
+                continue
+            forward = sum(a for a, _ in readable) / len(readable)
+            backward = sum(1 - b for _, b in readable) / len(readable)  # x shown second
+            results.append(Comparison((forward + backward) / 2, (forward > 0.5) == (backward > 0.5),
+                                      [p.name for p in principles[index]]))
+        return results
+
+
+def local_pair_judge(model, tokenizer, batch_size: int = 8, name: str = "local") -> PairJudge:
+    return PairJudge(lambda chats: choice_probabilities(model, tokenizer, chats, batch_size), name)
+
+
+def endpoint_pair_judge(generate: ChatGenerator, name: str) -> PairJudge:
+    """An endpoint answers in words: A → 1, B → 0, anything else unreadable (tie is not offered)."""
+    def first_better(chats: list[list[Message]]) -> list[float | None]:
+        verdicts = [parse_verdict(reply) for reply in generate(chats)]
+        return [{"A": 1.0, "B": 0.0}.get(v) if v else None for v in verdicts]  # type: ignore[arg-type]
+
+    return PairJudge(first_better, name)

@@ -1,0 +1,64 @@
+"""Options shared by the stages that write data with AI feedback (constitution,
+ai_feedback): the constitution, the judge, and how answers are sampled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from tuneline.config.schema import StageConfig, Strict
+from tuneline.feedback.constitution import Constitution
+
+
+class FeedbackJudge(Strict):
+    type: Literal["self", "llm", "openai"] = Field(
+        "self", description="self: the model that wrote the answers judges them (log-probabilities of A/B); llm: "
+                            "another local chat model (`model:`); openai: an OpenAI-compatible endpoint (answers A/B "
+                            "in words; unreadable replies are counted and skipped)")
+    model: str | None = Field(None, description="llm: a model reference; openai: the model name served")
+    base_url: str | None = Field(None, description="openai: the endpoint, e.g. http://localhost:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", description="openai: environment variable holding the API key")
+    timeout_s: float = Field(60.0, gt=0, description="openai: seconds to wait for one reply")
+
+
+class FeedbackStageConfig(StageConfig):
+    constitution: str | Constitution = Field(
+        "default", description="`default` (the constitution tuneline ships), a YAML file with `principles:`, or the "
+                               "principles inline", json_schema_extra={"relative_path": True})
+    judge: FeedbackJudge = Field(default_factory=FeedbackJudge, description="who compares the answers")
+    max_prompts: int | None = Field(None, ge=1, description="prompts used from the dataset's training split (None: all)")
+    max_new_tokens: int = Field(128, ge=1, description="longest answer, critique or revision")
+    temperature: float = Field(0.7, ge=0, description="sampling temperature of the answers (0: greedy)")
+    batch_size: int = Field(8, ge=1, description="conversations generated or judged together")
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    from tuneline.io import atomic_write_text
+
+    atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: str):
+    """The PairJudge a stage's `judge:` names; `model` is the stage's own (for `self`)."""
+    import os
+
+    from tuneline.errors import ConfigError
+    from tuneline.eval.judges import openai_chat_generator
+    from tuneline.feedback.judge import endpoint_pair_judge, local_pair_judge
+
+    if config.type == "self":
+        return local_pair_judge(model, tokenizer, batch_size, name="self")
+    if config.model is None:
+        raise ConfigError(f"judge.type {config.type} needs judge.model", where=f"{where}.judge",
+                          fix="name the judge model, e.g. judge: {type: llm, model: builtin:smollm2-135m-instruct}")
+    if config.type == "llm":
+        from tuneline.models.load import load_for_inference
+
+        judge_model, judge_tokenizer = load_for_inference(config.model)
+        return local_pair_judge(judge_model, judge_tokenizer, batch_size, name=f"llm:{config.model}")
+    generate = openai_chat_generator(config.model, config.base_url, os.environ.get(config.api_key_env), max_tokens=4,
+                                     timeout_s=config.timeout_s)
+    return endpoint_pair_judge(generate, name=f"openai:{config.model}")

@@ -1,0 +1,92 @@
+"""Stage `constitution`: critique and revise (Constitutional AI, Bai et al. 2022, §3).
+
+For each prompt the model answers, then for `rounds` rounds critiques its latest answer
+against a principle drawn at random and rewrites it. A pair (revision chosen, original
+rejected) is kept only when the judge prefers the revision in both presentation orders,
+under the principles that produced it. Writes, in the stage folder:
+
+    preferences.jsonl   kept pairs, with their principles and the judge's P(revision ≻ original)
+    sft.jsonl           the prompts with their kept revisions (an SFT dataset)
+    all_pairs.jsonl     every pair before the judge's filter (to measure what the filter does)
+
+A later stage reads them as a dataset: `datasets: {safe: {stage: constitution}}` (the
+preference pairs; `path: sft.jsonl` for the revisions).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tuneline.feedback.options import FeedbackStageConfig
+from tuneline.stages.contract import StageContract
+
+CONTRACT = StageContract(
+    summary="critique and revise answers against a written constitution; writes revisions and judge-filtered pairs",
+    reads="prompt",
+    writes="dataset",
+    continues=("policy",),
+)
+
+
+class Config(FeedbackStageConfig):
+    type: Literal["constitution"] = "constitution"
+    rounds: int = Field(1, ge=1, le=4, description="critique-revision rounds per answer")
+    keep: Literal["judged", "all"] = Field(
+        "judged", description="judged: keep a pair only when the judge prefers the revision in both orders; all: keep "
+                              "every pair (for comparison)")
+
+
+def run(ctx, config: Config) -> dict:
+    import random
+
+    from tuneline.eval.generate import generate_chat
+    from tuneline.feedback.constitution import load_constitution
+    from tuneline.feedback.options import pair_judge, write_rows
+    from tuneline.progress import info
+
+    constitution = load_constitution(config.constitution)
+    prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+    model, tokenizer = ctx.load_policy(trainable=False)
+    rng = random.Random(ctx.seed)
+
+    def answer(conversations):
+        return [g.text for g in generate_chat(model, tokenizer, conversations, max_new_tokens=config.max_new_tokens,
+                                              temperature=config.temperature, batch_size=config.batch_size)]
+
+    originals = answer(prompts)
+    current, used = list(originals), [[] for _ in prompts]
+    for _ in range(config.rounds):
+        drawn = [constitution.draw(rng) for _ in prompts]
+        asked = [[*p, {"role": "assistant", "content": a}, {"role": "user", "content": d.critique}]
+                 for p, a, d in zip(prompts, current, drawn, strict=True)]
+        critiques = answer(asked)
+        current = answer([[*c, {"role": "assistant", "content": k}, {"role": "user", "content": d.revision}]
+                          for c, k, d in zip(asked, critiques, drawn, strict=True)])
+        for principles, principle in zip(used, drawn, strict=True):
+            principles.append(principle)
+    judge = pair_judge(config.judge, model, tokenizer, config.batch_size, where=f"stages.{config.name}")
+    verdicts = judge.compare([(p, r, o) for p, r, o in zip(prompts, current, originals, strict=True)], used)
+    rows = []
+    for prompt, revision, original, principles, verdict in zip(prompts, current, originals, used, verdicts,
+                                                              strict=True):
+        rows.append({"prompt": prompt, "chosen": [{"role": "assistant", "content": revision}],
+                     "rejected": [{"role": "assistant", "content": original}],
+                     "principles": [p.name for p in principles],
+                     "judge": judge.name, "p_revision_better": None if verdict is None else round(verdict.prefer_first, 4),
+                     "orders_agree": None if verdict is None else verdict.orders_agree})
+    kept = [row for row in rows if config.keep == "all" or (row["orders_agree"] and row["p_revision_better"] > 0.5
+                                                            and row["chosen"] != row["rejected"])]
+    write_rows(ctx.stage_dir / "all_pairs.jsonl", rows)
+    write_rows(ctx.stage_dir / "preferences.jsonl", kept)
+    write_rows(ctx.stage_dir / "sft.jsonl", [{"messages": [*row["prompt"], *row["chosen"]]} for row in kept])
+    if not kept:
+        from tuneline.errors import DataError
+
+        raise DataError(f"the judge kept none of {len(rows)} revisions", where=str(ctx.stage_dir / "all_pairs.jsonl"),
+                        fix="read the pairs there; try more rounds, another judge, or keep: all")
+    info(f"kept {len(kept)}/{len(rows)} revisions the judge preferred in both orders ({judge.name} judge)")
+    return {"prompts": len(rows), "pairs_kept": len(kept), "kept_share": round(len(kept) / len(rows), 4),
+            "unchanged": sum(r["chosen"] == r["rejected"] for r in rows), "unreadable_judgements": judge.unreadable,
+            "rounds": config.rounds}
