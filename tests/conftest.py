@@ -11,6 +11,8 @@ import pytest
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs one worker per core: one thread each, not two
+    os.environ["OMP_NUM_THREADS"] = "1"  # read by torch here and by every process a test starts
 
 from support.models import write_tiny_causal_lm, write_tiny_encoder  # noqa: E402
 
