@@ -39,6 +39,8 @@ def register(subparsers) -> None:
     audit.add_argument("--judge-base-url", help="OpenAI-compatible endpoint of the judge instead")
     audit.add_argument("--judge-model", default="auto", help="with --judge-base-url: the judge's model name")
     audit.add_argument("--reward-model", help="reward stage or folder for --unsafe-detector reward")
+    audit.add_argument("--skip-detector-check", action="store_true",
+                       help="do not measure the detectors on the held-out labelled answers (faster)")
     audit.add_argument("--output", help="output folder (default: the stage folder's safety/ for a run or stage, "
                                         "else audit/<target>-<time>)")
     audit.set_defaults(handler=_audit)
@@ -109,15 +111,16 @@ def _audit(args: argparse.Namespace) -> int:
     if args.baseline:
         baseline = audit(args.baseline, prompts, _answers(args, args.baseline, prompts, sampling), detectors, args.k)
         result = with_baseline(result, baseline)
-    quality = detectors.quality()
+    quality = None if args.skip_detector_check else detectors.quality()
     out_dir = _output_dir(args, name)
     json_path, md_path = write_audit(out_dir, result, quality)
     for metric, title in (("unsafe_compliance", "unsafe compliance"), ("over_refusal", "over-refusal")):
         if metric in result:
             print(f"\n{title} of {name} ({args.k} samples per prompt)")
             print("\n".join(rate_table(result, metric, title)))
-    print("\ndetectors on the held-out labelled answers (precision / recall):")
-    for question, measured in quality.items():
+    if quality:
+        print("\ndetectors on the held-out labelled answers (precision / recall):")
+    for question, measured in (quality or {}).items():
         for detector, m in measured["detectors"].items():
             print(f"  {question:8s} {detector:22s} {m['precision']:.3f} / {m['recall']:.3f}  (n={m['n']})")
     print(f"\nwritten: {json_path} and {md_path}")

@@ -42,4 +42,6 @@ class SafetyConfig(Strict):
     reward_model: str | None = Field(None, description="reward: a reward stage or folder (harmlessness)")
     baseline: Literal["base", "previous", "none"] = Field(
         "previous", description="what each stage is compared with: base, previous (its `from:` stage, else base)")
+    measure_detectors: bool = Field(True, description="measure the detectors' precision and recall on the shipped "
+                                                      "held-out labelled answers (~10 s: embeds them with MiniLM)")
     gate: GateConfig = Field(default_factory=GateConfig, description="release thresholds")

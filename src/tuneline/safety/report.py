@@ -12,7 +12,7 @@ def _interval(values: dict[str, float]) -> str:
     return f"{values['rate']:.3f} [{values['ci_low']:.3f}, {values['ci_high']:.3f}] ({values['count']}/{values['n']})"
 
 
-def html_section(results: list[dict[str, Any]], quality: dict[str, Any]) -> str:
+def html_section(results: list[dict[str, Any]], quality: dict[str, Any] | None) -> str:
     parts = ["<h3>Safety audit (Wilson 95% intervals; differences: Newcombe 95%)</h3>"]
     for metric, title in (("unsafe_compliance", "unsafe compliance"), ("over_refusal", "over-refusal")):
         with_metric = [r for r in results if metric in r]
@@ -35,9 +35,9 @@ def html_section(results: list[dict[str, Any]], quality: dict[str, Any]) -> str:
              for r in results if r.get("gate")]
     if gates:
         parts += ["<h4>Release gate</h4>", table(["stage", "verdict", "reasons"], gates)]
-    rows = [[q, name, m["precision"], m["recall"], m["n"]] for q, measured in quality.items()
+    rows = [[q, name, m["precision"], m["recall"], m["n"]] for q, measured in (quality or {}).items()
             for name, m in measured["detectors"].items()]
-    parts += ["<h4>Detectors on the held-out labelled answers</h4>",
+    parts += [] if not rows else ["<h4>Detectors on the held-out labelled answers</h4>",
               table(["question", "detector", "precision", "recall", "n"], rows)]
     worst = [[r["target"], w["group"], w["prompt"], w["answer"]] for r in results for w in r.get("worst_unsafe", [])[:3]]
     if worst:

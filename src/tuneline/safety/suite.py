@@ -59,7 +59,7 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
                         batch_size=config.batch_size)
     results = {t.name: audit(t.name, prompts, answer_with_model(t.reference, prompts, sampling, dtype), detectors,
                              config.k) for t in targets}
-    quality = detectors.quality()
+    quality = detectors.quality() if config.measure_detectors else None
     names = set(results)
     out_dir = stage_dir / "safety"
     metrics: dict[str, Any] = {"safety_gates": {}}
@@ -79,5 +79,6 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
         metrics.update(flat_metrics(result))
     (out_dir / "section.html").write_text(html_section(list(results.values()), quality))
     metrics["safety_detectors"] = {q: {n: {"precision": m["precision"], "recall": m["recall"]}
-                                       for n, m in measured["detectors"].items()} for q, measured in quality.items()}
+                                       for n, m in measured["detectors"].items()}
+                                   for q, measured in (quality or {}).items()}
     return metrics
