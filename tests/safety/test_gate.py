@@ -63,7 +63,6 @@ def test_serve_refuses_a_blocked_adapter_and_serves_it_with_the_override(tiny_lm
 def test_an_eval_stage_gate_blocks_the_stage_in_the_manifest_and_serving(tiny_lm_dir, quickstart_dir, tmp_path,
                                                                           capsys):
     from support.pipelines import write_pipeline
-
     from tuneline.pipeline.runner import run_pipeline
 
     prompts = tmp_path / "prompts.jsonl"

@@ -8,9 +8,9 @@ import math
 import pytest
 
 from tuneline.safety.audit import compare, score_samples, summarise
+from tuneline.safety.config import GateConfig
 from tuneline.safety.detectors import RefusalPatterns
 from tuneline.safety.gate import evaluate_gate
-from tuneline.safety.config import GateConfig
 from tuneline.safety.prompts import AuditPrompt
 from tuneline.safety.stats import newcombe_difference, wilson_interval
 

@@ -47,11 +47,11 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
     from tuneline.gate import write_gate
     from tuneline.models.artifacts import folder_artifact
     from tuneline.safety.answers import Sampling, answer_with_model
+    from tuneline.safety.audit import flat_metrics
     from tuneline.safety.gate import evaluate_gate
     from tuneline.safety.prompts import load_prompts
-    from tuneline.safety.run import audit, with_baseline, write_audit
-    from tuneline.safety.audit import flat_metrics
     from tuneline.safety.report import html_section
+    from tuneline.safety.run import audit, with_baseline, write_audit
 
     prompts = [p for name in config.prompts for p in load_prompts(name, categories=config.categories)]
     detectors = _detectors(config, run_dir, base, dtype)
