@@ -42,8 +42,19 @@ def baseline_of(target, names: set[str], config: SafetyConfig) -> str | None:
     return "base" if "base" in names else None
 
 
-def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_dir: Path, base: str,
+def prompt_file(name: str, pipeline_file: str | None) -> str:
+    """A shipped set's name, or a prompt file: relative paths are relative to the pipeline file."""
+    from tuneline.safety.prompts import SHIPPED
+
+    if name in SHIPPED or Path(name).is_absolute() or pipeline_file is None:
+        return name
+    beside = Path(pipeline_file).resolve().parent / name
+    return str(beside) if beside.exists() else name
+
+
+def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_dir: Path, pipeline,
                      dtype: str = "float32") -> dict[str, Any]:
+    """`pipeline` is the run's PipelineConfig: its base model, and the file prompt paths are relative to."""
     from tuneline.gate import write_gate
     from tuneline.models.artifacts import folder_artifact
     from tuneline.safety.answers import Sampling, answer_with_model
@@ -53,7 +64,9 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
     from tuneline.safety.report import html_section
     from tuneline.safety.run import audit, with_baseline, write_audit
 
-    prompts = [p for name in config.prompts for p in load_prompts(name, categories=config.categories)]
+    base, source = pipeline.model.ref, pipeline.__dict__.get("source_path")
+    prompts = [p for name in config.prompts for p in load_prompts(prompt_file(name, source),
+                                                                  categories=config.categories)]
     detectors = _detectors(config, run_dir, base, dtype)
     sampling = Sampling(k=config.k, max_new_tokens=config.max_new_tokens, temperature=config.temperature,
                         batch_size=config.batch_size)

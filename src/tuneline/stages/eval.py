@@ -219,7 +219,8 @@ def run(ctx, config: Config) -> dict:
     if "safety" in suites:  # audit, release gate and report section: tuneline.safety.suite
         from tuneline.safety.suite import run_safety_suite
 
-        result.metrics.update(run_safety_suite(config.safety, targets, ctx.run_dir, ctx.stage_dir, base, dtype))
+        result.metrics.update(run_safety_suite(config.safety, targets, ctx.run_dir, ctx.stage_dir, ctx.pipeline,
+                                               dtype))
     write_run_report(ctx.run_dir, ctx.stage_dir / "report.html")
     print(f"\nreport: {ctx.stage_dir / 'report.html'}", flush=True)
     return result.metrics
