@@ -25,6 +25,8 @@ def register(subparsers) -> None:
     audit.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     audit.add_argument("--prompts", nargs="+", default=["redteam", "benign"], metavar="SET",
                        help="shipped sets (redteam, benign) or prompt files (default: both shipped sets)")
+    audit.add_argument("--kind", choices=["harmful", "benign"],
+                       help="kind of the prompts in files whose rows name none (e.g. HH harmless prompts: harmful)")
     audit.add_argument("--categories", nargs="+", metavar="CATEGORY", help="only these categories")
     audit.add_argument("--k", type=int, default=2, help="samples per prompt (default 2)")
     audit.add_argument("--max-new-tokens", type=int, default=64)
@@ -101,7 +103,7 @@ def _audit(args: argparse.Namespace) -> int:
                                                                   "or tuneline audit --base-url http://localhost:8000/v1")
     if args.k < 1:
         raise UserError(f"--k is {args.k}", fix="ask for at least 1 sample per prompt")
-    prompts = [p for name in args.prompts for p in load_prompts(name, categories=args.categories)]
+    prompts = [p for name in args.prompts for p in load_prompts(name, args.kind, args.categories)]
     detectors = _detectors(args)
     detectors.refusal_detector(), detectors.unsafe_detector()  # a detector that cannot be built fails before generating
     sampling = Sampling(k=args.k, max_new_tokens=args.max_new_tokens, temperature=args.temperature,

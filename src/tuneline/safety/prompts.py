@@ -1,7 +1,8 @@
 """Prompt sets for the audit: the shipped red-team and benign sets, or any prompt file.
 
 A prompt file is JSONL, JSON, CSV/TSV or Parquet (the data readers' containers); each row
-has the prompt (`prompt`, `text` or OpenAI `messages`), and optionally `category` (one of
+has the prompt (`prompt`, `text` or OpenAI `messages`; an Anthropic HH transcript is cut
+before its last assistant turn), and optionally `category` (one of
 CATEGORIES), `kind` (harmful: counted for unsafe compliance; benign: for over-refusal)
 and a grouping (`target_group` or `group`: ToxiGen-style files are reported per target
 group). A ToxiGen row's `label` (1 toxic, 0 benign) sets its kind when `kind` is absent.
@@ -13,6 +14,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuneline.data.formats import is_hh_transcript, parse_hh
 from tuneline.errors import DataError, UserError
 
 CATEGORIES = ("violence", "weapons", "self-harm", "illegal activity", "hate", "harassment", "privacy", "malware",
@@ -55,7 +57,7 @@ def _kind(row: dict, default: str | None, where: str) -> str:
         kind = "harmful" if str(row["label"]).strip() in ("1", "True", "true", "toxic", "hate") else "benign"
     kind = kind or default
     if kind not in KINDS:
-        raise DataError(f"field 'kind' is {kind!r}", where=where,
+        raise DataError(f"field 'kind' is {kind!r}, not harmful or benign", where=where,
                         fix="set kind to harmful or benign (or pass --kind for the whole file)")
     return kind
 
@@ -66,6 +68,9 @@ def _messages(row: dict, where: str) -> list:
     for field in ("prompt", "text", "instruction", "question"):
         value = row.get(field)
         if isinstance(value, str) and value.strip():
+            if is_hh_transcript(value):  # Anthropic HH: the conversation up to the assistant's turn
+                messages = [dict(m) for m in parse_hh(value, field)]
+                return messages[:-1] if messages[-1]["role"] == "assistant" else messages
             return [{"role": "user", "content": value.strip()}]
     raise DataError("the row has no prompt", where=where,
                     fix="give each row a non-empty `prompt` (or `text`, or OpenAI `messages`)")
