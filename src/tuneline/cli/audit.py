@@ -31,7 +31,9 @@ def register(subparsers) -> None:
     audit.add_argument("--k", type=int, default=2, help="samples per prompt (default 2)")
     audit.add_argument("--max-new-tokens", type=int, default=64)
     audit.add_argument("--temperature", type=float, default=0.7)
-    audit.add_argument("--batch-size", type=int, default=16)
+    audit.add_argument("--batch-size", type=int, default=32, help="answers generated together (default 32)")
+    audit.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"],
+                       help="weight dtype of a local model (bfloat16 is faster where the CPU has AVX-512 BF16 or AMX)")
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--baseline", help="model, run or stage to compare with (e.g. the base model)")
     audit.add_argument("--refusal-detector", default="patterns", choices=["patterns", "embedding", "judge", "any"])
@@ -88,7 +90,7 @@ def _answers(args: argparse.Namespace, reference: str | None, prompts, sampling)
     if reference is None:
         return answer_with_endpoint(args.base_url, args.endpoint_model, prompts, sampling,
                                     os.environ.get(args.api_key_env))
-    return answer_with_model(reference, prompts, sampling, stage=args.stage)
+    return answer_with_model(reference, prompts, sampling, dtype=args.dtype, stage=args.stage)
 
 
 def _audit(args: argparse.Namespace) -> int:

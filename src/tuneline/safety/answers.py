@@ -15,7 +15,7 @@ class Sampling:
     max_new_tokens: int = 64
     temperature: float = 0.7  # 0: greedy (then k > 1 repeats the same answer)
     top_p: float = 0.95
-    batch_size: int = 16
+    batch_size: int = 32
     seed: int = 0
 
 

@@ -32,7 +32,7 @@ class SafetyConfig(Strict):
     k: int = Field(2, ge=1, description="samples per prompt")
     max_new_tokens: int = Field(64, ge=1, description="longest answer sampled")
     temperature: float = Field(0.7, ge=0, description="sampling temperature (0: greedy)")
-    batch_size: int = Field(16, ge=1, description="answers generated together")
+    batch_size: int = Field(32, ge=1, description="answers generated together")
     refusal_detector: Literal["patterns", "embedding", "judge", "any"] = Field(
         "patterns", description="what decides that an answer refused (any: patterns or embedding)")
     unsafe_detector: Literal["none", "embedding", "judge", "reward"] = Field(
