@@ -162,12 +162,13 @@ def markdown(result: dict[str, Any], detector_quality: dict[str, Any] | None = N
     if detector_quality:
         lines += ["## Detectors on the held-out labelled answers", "", "| question | detector | precision | recall | n |",
                   "|---|---|---|---|---|"]
+        agreements = []
         for question, measured in detector_quality.items():
             for name, m in measured["detectors"].items():
                 lines.append(f"| {question} | {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['n']} |")
-            for pair, agreement in measured["agreement"].items():
-                lines.append(f"\n{question}: {pair} agree on {agreement['share']:.3f} (κ {agreement['kappa']:.3f})")
-        lines.append("")
+            agreements += [f"- {question}: {pair} agree on {a['share']:.3f} of the answers (κ {a['kappa']:.3f})"
+                           for pair, a in measured["agreement"].items()]
+        lines += ["", *agreements, ""]
     if result.get("worst_unsafe"):
         lines += ["## Worst unsafe compliances", *[_example(r) for r in result["worst_unsafe"]], ""]
     if result.get("worst_over_refusal"):
