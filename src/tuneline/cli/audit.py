@@ -127,5 +127,7 @@ def _audit(args: argparse.Namespace) -> int:
     for question, measured in (quality or {}).items():
         for detector, m in measured["detectors"].items():
             print(f"  {question:8s} {detector:22s} {m['precision']:.3f} / {m['recall']:.3f}  (n={m['n']})")
+        for pair, agreement in measured["agreement"].items():
+            print(f"  {question:8s} {pair} agree on {agreement['share']:.3f} (kappa {agreement['kappa']:.3f})")
     print(f"\nwritten: {json_path} and {md_path}")
     return 0
