@@ -55,8 +55,8 @@ def prompt_file(name: str, pipeline_file: str | None) -> str:
 def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_dir: Path, pipeline,
                      dtype: str = "float32") -> dict[str, Any]:
     """`pipeline` is the run's PipelineConfig: its base model, and the file prompt paths are relative to."""
-    from tuneline.gate import write_gate
     from tuneline.models.artifacts import folder_artifact
+    from tuneline.models.gate import write_gate
     from tuneline.safety.answers import Sampling, answer_with_model
     from tuneline.safety.audit import flat_metrics
     from tuneline.safety.gate import evaluate_gate

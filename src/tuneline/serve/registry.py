@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tuneline.errors import ConfigError, UserError
-from tuneline.gate import blocked_reason
+from tuneline.models.gate import blocked_reason
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 RESERVED = {"auto", "__base__"}

@@ -124,7 +124,7 @@ def check_model_gate(config: ServerConfig) -> None:
     from pathlib import Path
 
     from tuneline.errors import UserError
-    from tuneline.gate import blocked_reason
+    from tuneline.models.gate import blocked_reason
 
     folder = Path(config.model)
     reason = blocked_reason(folder) or (blocked_reason(folder.parent) if folder.name == "model" else None)

@@ -1,4 +1,4 @@
-"""The safety gate's marker: `safety_gate.json` beside a model artifact.
+"""The safety gate's marker: `safety_gate.json` beside a model artifact (models layer: serve reads it).
 
 Written by the safety audit (tuneline.safety) into a stage's artifact folder; read here,
 low in the layers, so that serving can refuse a blocked adapter without importing the
