@@ -74,8 +74,9 @@ def test_unreachable_endpoint(small_prompts, capsys):
 
 def test_a_judge_endpoint_that_answers_garbage(tiny_lm_dir, small_prompts, tmp_path, capsys):
     """The judge is tuneline's own server on a random-weight model: its replies are noise."""
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import ServerConfig
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     state = build_state(ServerConfig(model=str(tiny_lm_dir), log_db=None))
     with RunningServer(state) as server:

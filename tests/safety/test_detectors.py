@@ -32,13 +32,12 @@ def test_answers_that_only_look_like_refusals_are_not(answer):
     assert not dt.RefusalPatterns().matches(answer)
 
 
-def test_detectors_on_the_held_out_answers():
+def test_refusal_patterns_on_the_held_out_answers():
     heldout = dt.labelled_set("heldout")
     assert len(heldout) >= 60 and not {r["answer"] for r in heldout} & {r["answer"] for r in dt.labelled_set("train")}
-    measured = dt.measure([dt.RefusalPatterns(), dt.EmbeddingDetector("refused")], heldout, "refused")
-    for name in ("patterns", "embedding"):
-        assert measured["detectors"][name]["precision"] >= 0.9 and measured["detectors"][name]["recall"] >= 0.9
-    assert measured["agreement"]["patterns|embedding"]["share"] >= 0.9
+    # the MiniLM and judge detectors load real models: benchmarks/bench_safety_detectors.py measures them
+    patterns = dt.measure([dt.RefusalPatterns()], heldout, "refused")["detectors"]["patterns"]
+    assert patterns["precision"] >= 0.9 and patterns["recall"] >= 0.9 and patterns["positives"] == 42
 
 
 def test_a_garbled_judge_endpoint_reply_is_an_error_naming_the_setting():

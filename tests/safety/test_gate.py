@@ -36,8 +36,9 @@ def test_serve_refuses_a_blocked_adapter_and_serves_it_with_the_override(tiny_lm
     from tiny_models import write_tiny_adapter
 
     from tuneline.models.gate import write_gate
+    from tuneline.serve.app import RunningServer
     from tuneline.serve.config import load_server_config
-    from tuneline.serve.service import RunningServer, build_state
+    from tuneline.serve.service import build_state
 
     adapter = write_tiny_adapter(tiny_lm_dir, tmp_path / "sft" / "adapter", seed=1)
     gate = blocked_gate()
