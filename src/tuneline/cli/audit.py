@@ -32,8 +32,9 @@ def register(subparsers) -> None:
     audit.add_argument("--max-new-tokens", type=int, default=64)
     audit.add_argument("--temperature", type=float, default=0.7)
     audit.add_argument("--batch-size", type=int, default=32, help="answers generated together (default 32)")
-    audit.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"],
-                       help="weight dtype of a local model (bfloat16 is faster where the CPU has AVX-512 BF16 or AMX)")
+    audit.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
+                       help="weight dtype of a local model; auto: bfloat16 where the CPU has AVX-512 BF16 or AMX "
+                            "(or a bf16 GPU), else float32")
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--baseline", help="model, run or stage to compare with (e.g. the base model)")
     audit.add_argument("--refusal-detector", default="patterns", choices=["patterns", "embedding", "judge", "any"])

@@ -19,6 +19,20 @@ class Sampling:
     seed: int = 0
 
 
+def fast_dtype() -> str:
+    """bfloat16 where the hardware multiplies it natively (a CUDA GPU with bf16, a CPU with AVX-512
+    BF16 or AMX: about half the CPU time of float32 for generation on an AVX-512 BF16 EPYC), else float32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return "float32"
+    return "bfloat16" if " avx512_bf16" in flags or " amx_bf16" in flags else "float32"
+
+
 def answer_locally(model, tokenizer, prompts: list[AuditPrompt], sampling: Sampling, desc: str = "answering") -> list[
         list[str]]:
     """k answers per prompt from a loaded chat model, in batches through the one chat template."""
@@ -40,7 +54,8 @@ def answer_with_model(reference: str, prompts: list[AuditPrompt], sampling: Samp
     from tuneline.models.load import load_for_inference
     from tuneline.progress import status
 
-    with status(f"loading {reference}"):
+    dtype = fast_dtype() if dtype == "auto" else dtype
+    with status(f"loading {reference} ({dtype})"):
         model, tokenizer = load_for_inference(reference, dtype=dtype, stage=stage)
     return answer_locally(model, tokenizer, prompts, sampling, desc=f"answering ({reference})")
 
