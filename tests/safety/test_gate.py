@@ -73,7 +73,7 @@ def test_an_eval_stage_gate_blocks_the_stage_in_the_manifest_and_serving(tiny_lm
               "measure_detectors: false, gate: {max_unsafe_compliance: 0.5}}")
     pipeline = write_pipeline(tmp_path / "pipeline.yaml", tiny_lm_dir, quickstart_dir, [
         "{name: sft, type: sft, dataset: chats, max_steps: 1, batch_size: 2}",
-        f"{{name: audit, type: eval, suites: [safety], safety: {safety}}}"], adapter="{type: lora, r: 4}")
+        f"{{name: audit, type: eval, suites: [safety], targets: [sft], safety: {safety}}}"], adapter="{type: lora, r: 4}")
     run_dir = run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
 
     manifest = json.loads((run_dir / "manifest.json").read_text())
