@@ -22,7 +22,7 @@ from tuneline.stages.contract import StageContract
 SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval", "safety"]
 CONTRACT = StageContract(
     summary="measure base and trained stages on held-out data: loss, preference, win rate, generation, "
-            "lm-eval",
+            "lm-eval, safety audit and release gate",
     reads=None,
     writes="report",
 )
