@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "tuneline.cli.serve",
     "tuneline.cli.rl",
     "tuneline.cli.annotate",
+    "tuneline.cli.audit",
 ]
 
 

@@ -23,6 +23,8 @@ def register(subparsers) -> None:
     serve.add_argument("--port", type=int, help="override the config's port")
     serve.add_argument("--run-dir", help="override the config's run_dir (a run directory, or runs/<name>)")
     serve.add_argument("--batching", choices=["mixed", "swap"], help="override the config's batching mode")
+    serve.add_argument("--allow-blocked", action="append", default=[], metavar="NAME",
+                       help="serve this adapter although its safety gate blocked it (logged; repeatable)")
     serve.set_defaults(handler=_serve)
 
     monitor = subparsers.add_parser("monitor", help="compare served prompts with the training data",
@@ -73,7 +75,8 @@ def _serve(args: argparse.Namespace) -> int:
                         fix=f"give a run directory instead of {args.config}, or drop --stage")
     else:
         config = load_server_config(args.config, run_dir=args.run_dir)
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "batching": args.batching}.items() if v}
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "batching": args.batching,
+                                   "allow_blocked": config.allow_blocked + args.allow_blocked}.items() if v}
     config = config.model_copy(update=overrides)
     state = build_state(config)
     info(f"serving {', '.join(state.model_names())} on http://{config.host}:{config.port}/v1 "

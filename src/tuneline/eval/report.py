@@ -153,6 +153,8 @@ def eval_section(eval_dir: Path) -> str:
     header, rows = samples_side_by_side(read_jsonl(eval_dir / "samples.jsonl"))
     if rows:
         parts += ["<h3>Sample answers</h3>", table(header, rows, answer_columns=True)]
+    if (eval_dir / "safety" / "section.html").exists():  # written by the safety suite (tuneline.safety.report)
+        parts.append((eval_dir / "safety" / "section.html").read_text())
     if details.get("notes"):
         parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in details["notes"]) + "</ul>")
     return "".join(parts)

@@ -158,6 +158,8 @@ def _run_stage(config: PipelineConfig, stage, module, run_dir: Path, resume: boo
     atomic_write_json(context.stage_dir / "metrics.json", metrics)
     headline = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
     mf.set_stage(run_dir, stage.name, status="done", finished=mf.now(), metrics=headline)
+    for audited, verdict in (metrics.get("safety_gates") or {}).items():  # an eval stage's safety gate
+        mf.set_stage(run_dir, audited, safety_gate=verdict)
     if tracker is not None:
         tracker.log_stage(stage.name, metrics, context.stage_dir)
 

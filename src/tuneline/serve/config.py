@@ -54,6 +54,9 @@ class ServerConfig(Strict):
     adapters_root: str | None = Field(
         None, description="admin-loaded adapters must lie inside this folder (default: the config's folder)")
     router: RouterConfig = Field(default_factory=RouterConfig, description="how `model: auto` picks an adapter")
+    allow_blocked: list[str] = Field(
+        default_factory=list, description="adapters (or the served_name of a full model) to serve although their "
+                                          "safety gate blocked them (safety_gate.json); each override is logged")
     backend: Literal["auto", "transformers", "vllm"] = Field(
         "auto", description="vllm when vllm and CUDA are importable (auto), else transformers")
     batching: Literal["mixed", "swap"] = Field(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tuneline.errors import ConfigError, UserError
+from tuneline.models.gate import blocked_reason
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 RESERVED = {"auto", "__base__"}
@@ -45,11 +46,13 @@ def inside(path: Path, root: Path) -> bool:
 class AdapterRegistry:
     """Name → folder of the adapters on the engine's model; the engine does the loading."""
 
-    def __init__(self, engine, adapters_root: str | Path):
+    def __init__(self, engine, adapters_root: str | Path, allow_blocked: list[str] | tuple[str, ...] = ()):
         self.engine = engine
         self.adapters_root = Path(adapters_root)
         self.folders: dict[str, Path] = {}
         self.loaded_at: dict[str, int] = {}
+        self.allow_blocked = set(allow_blocked)
+        self.blocked_overrides: dict[str, str] = {}  # adapters served although their safety gate blocked them
 
     def names(self) -> list[str]:
         return sorted(self.folders)
@@ -65,9 +68,23 @@ class AdapterRegistry:
             raise UserError(f"adapter folder '{path}' is outside the adapters root",
                             fix=f"place adapters under {self.adapters_root}")
         folder = adapter_folder(folder)
+        self.check_gate(name, folder)
         self.engine.load_adapter(name, folder)
         self.folders[name] = folder
         self.loaded_at[name] = int(time.time())
+
+    def check_gate(self, name: str, folder: Path) -> None:
+        """Refuse an adapter its safety gate blocked, unless `allow_blocked` names it (then log it)."""
+        reason = blocked_reason(folder) or blocked_reason(folder.parent)
+        if reason is None:
+            return
+        if name not in self.allow_blocked:
+            raise UserError(f"adapter '{name}' is blocked by its safety gate: {reason}; to serve it anyway, list "
+                            f"'{name}' under allow_blocked: in the serving config")
+        from tuneline.progress import info
+
+        info(f"warning: serving adapter '{name}' although its safety gate blocked it (allow_blocked): {reason}")
+        self.blocked_overrides[name] = reason
 
     def unload(self, name: str) -> None:
         if name not in self.folders:

@@ -119,11 +119,31 @@ def _vllm_available() -> bool:
     return torch.cuda.is_available()
 
 
+def check_model_gate(config: ServerConfig) -> None:
+    """A full model (a stage's model/ folder) whose safety gate blocked it is refused like an adapter."""
+    from pathlib import Path
+
+    from tuneline.errors import UserError
+    from tuneline.models.gate import blocked_reason
+
+    folder = Path(config.model)
+    reason = blocked_reason(folder) or (blocked_reason(folder.parent) if folder.name == "model" else None)
+    if reason is None:
+        return
+    if config.served_name not in config.allow_blocked:
+        raise UserError(f"model '{config.served_name}' is blocked by its safety gate: {reason}; to serve it anyway, "
+                        f"list '{config.served_name}' under allow_blocked: in the serving config")
+    from tuneline.progress import info
+
+    info(f"warning: serving model '{config.served_name}' although its safety gate blocked it (allow_blocked): {reason}")
+
+
 def build_state(config: ServerConfig) -> ServerState:
     """Load the base model and adapters, the router and the request log; start the engine."""
     from tuneline.models.router import Router
 
     router = Router(config.router)
+    check_model_gate(config)
     backend = config.backend
     if backend == "auto":
         backend = "vllm" if _vllm_available() else "transformers"
@@ -148,7 +168,7 @@ def build_state(config: ServerConfig) -> ServerState:
         model.eval()
         engine = TransformersEngine(model, tokenizer, max_batch_size=config.limits.max_batch_size,
                                     mode=config.batching)
-    registry = AdapterRegistry(engine, config.adapters_root or ".")
+    registry = AdapterRegistry(engine, config.adapters_root or ".", config.allow_blocked)
     for name, folder in config.adapters.items():
         registry.load(name, folder, check_root=False)  # the operator's own config is trusted
     missing = {a for a in router.adapters() if a != BASE and a not in registry.folders}

@@ -15,13 +15,14 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tuneline.config.schema import GenerationBackendChoice, StageConfig, Strict
+from tuneline.safety.config import SafetyConfig
 from tuneline.stages import contract
 from tuneline.stages.contract import StageContract
 
-SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval"]
+SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval", "safety"]
 CONTRACT = StageContract(
     summary="measure base and trained stages on held-out data: loss, preference, win rate, generation, "
-            "lm-eval",
+            "lm-eval, safety audit and release gate",
     reads=None,
     writes="report",
 )
@@ -71,6 +72,8 @@ class Config(GenerationBackendChoice, StageConfig):
     beta: float = Field(0.1, gt=0, description="β of the implicit DPO reward in the preference suite")
     show_samples: int = Field(3, ge=0, description="held-out answers printed, base beside the final model")
     lm_eval: LmEvalConfig = Field(default_factory=LmEvalConfig, description="lm-evaluation-harness options")
+    safety: SafetyConfig = Field(default_factory=SafetyConfig, description="safety suite: prompts, detectors, gate "
+                                                                           "(docs/safety.md)")
 
 
 def earlier_stages(ctx) -> list[Any]:
@@ -215,6 +218,11 @@ def run(ctx, config: Config) -> dict:
                       lm_eval_options=config.lm_eval.model_dump() if "lm-eval" in suites else None, dtype=dtype,
                       generation_backend=generation_backend(config.generation_backend))
     print(before_after(result.metrics["details"], result.samples, config.show_samples), flush=True)
+    if "safety" in suites:  # audit, release gate and report section: tuneline.safety.suite
+        from tuneline.safety.suite import run_safety_suite
+
+        result.metrics.update(run_safety_suite(config.safety, targets, ctx.run_dir, ctx.stage_dir, ctx.pipeline,
+                                               dtype))
     write_run_report(ctx.run_dir, ctx.stage_dir / "report.html")
     print(f"\nreport: {ctx.stage_dir / 'report.html'}", flush=True)
     return result.metrics
