@@ -65,6 +65,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
     from tuneline.train.dropout import remove_dropout
+    from tuneline.train.flops import ModelShape, forward_flops, ledger_for
     from tuneline.train.logprobs import sequence_logprobs
     from tuneline.train.loop import train
 
@@ -90,6 +91,11 @@ def run(ctx, config: Config) -> dict:
             reference_chosen, reference_rejected = pair_logprobs(reference_model, tokenizer, pairs,
                                                                  config.batch_size * 2, "reference (train)")
     del reference
+    ledger = ledger_for(ctx)
+    if config.loss_type not in REFERENCE_FREE:  # the reference's log-probs of every training pair, once
+        shape = ModelShape.of(model)
+        ledger.add("reference", sum(forward_flops(shape, len(c.input_ids)) + forward_flops(shape, len(r.input_ids))
+                                    for c, r in pairs))
 
     def evaluate(m) -> dict[str, float]:
         if not eval_pairs:
@@ -118,7 +124,8 @@ def run(ctx, config: Config) -> dict:
                       "reward_accuracy": (margin > 0).float().mean().item()}
 
     result = train(model, config, ctx, [len(c.input_ids) + len(r.input_ids) for c, r in pairs], step_fn, evaluate,
-                   full_finetune=ctx.pipeline.adapter.type == "full")
+                   full_finetune=ctx.pipeline.adapter.type == "full",
+                   sequences=[(len(c.input_ids), len(r.input_ids)) for c, r in pairs], ledger=ledger)
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)
