@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tuneline.cli.eval",
     "tuneline.cli.serve",
     "tuneline.cli.rl",
+    "tuneline.cli.study",
 ]
 
 

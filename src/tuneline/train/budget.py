@@ -3,7 +3,9 @@ at the last step boundary that keeps within the budget, with a checkpoint, as Ct
 
 A step is not taken when the FLOPs (or seconds) spent so far plus the mean cost of a step so
 far would pass the budget, so a stage ends at most one step short of it, never past it
-(the first step is always taken: its cost is what the estimate learns from)."""
+(the first step is always taken: its cost is what the estimate learns from). What was spent
+before the first step (DPO's reference log-probs) counts towards the budget but not towards
+the cost of a step."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ class BudgetWatch:
     steps: int = 0
     seconds: float = 0.0  # spent in earlier sessions of a resumed stage plus this one's
     _since: float = field(default_factory=time.perf_counter)
+    before_steps: float = -1.0  # FLOPs spent before the first step; -1: the ledger's total when created
+
+    def __post_init__(self) -> None:
+        if self.before_steps < 0:
+            self.before_steps = self.ledger.total
 
     @classmethod
     def of(cls, budget: Any, ledger: FlopsLedger) -> BudgetWatch:
@@ -42,7 +49,8 @@ class BudgetWatch:
         """'flops' or 'seconds' when the next step would pass that budget, else None."""
         if self.steps == 0:
             return None
-        if self.max_flops is not None and self.ledger.total * (self.steps + 1) / self.steps > self.max_flops:
+        per_step = (self.ledger.total - self.before_steps) / self.steps
+        if self.max_flops is not None and self.ledger.total + per_step > self.max_flops:
             return "flops"
         elapsed = self.elapsed()
         if self.max_seconds is not None and elapsed * (self.steps + 1) / self.steps > self.max_seconds:
@@ -50,12 +58,14 @@ class BudgetWatch:
         return None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"ledger": self.ledger.state_dict(), "steps": self.steps, "seconds": self.elapsed()}
+        return {"ledger": self.ledger.state_dict(), "steps": self.steps, "seconds": self.elapsed(),
+                "before_steps": self.before_steps}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.ledger.load_state_dict(state.get("ledger", {}))
         self.steps = int(state.get("steps", 0))
         self.seconds = float(state.get("seconds", 0.0))
+        self.before_steps = float(state.get("before_steps", 0.0))
         self._since = time.perf_counter()
 
     def metrics(self) -> dict[str, Any]:

@@ -78,6 +78,25 @@ def micro_batch_budget(setting: int | str, device_type: str) -> int | None:
     return 128 if setting == "auto" else int(setting)
 
 
+def grouped_batches(config: TrainingStageConfig, device_type: str) -> bool:
+    # passes within a batch are cut longest-first, which removes most padding without
+    # grouping whole batches by length (grouped batches train worse: measured in bench_dpo)
+    budget = micro_batch_budget(config.micro_batch_tokens, device_type)
+    return budget is None if config.group_by_length == "auto" else config.group_by_length
+
+
+def planned_batches(lengths: list[int], config: TrainingStageConfig, seed: int, device_type: str, world: int):
+    """The global batches `train` takes, in order, to its last step (a budget may stop it sooner)."""
+    grouped = grouped_batches(config, device_type)
+    per_epoch = len(step_batches(lengths, config, seed, 0, grouped, world))
+    total = config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
+    for position in range(total):
+        epoch, offset = divmod(position, per_epoch)
+        if offset == 0:
+            order = step_batches(lengths, config, seed, epoch, grouped, world)
+        yield order[offset]
+
+
 def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: StepFn,
           evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False,
           weights: list[float] | None = None, sequences: list[tuple[int, ...]] | None = None,
@@ -97,9 +116,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     rank, world = process_rank()
     device = next(model.parameters()).device
     budget = micro_batch_budget(config.micro_batch_tokens, device.type)
-    # passes within a batch are cut longest-first, which removes most padding without
-    # grouping whole batches by length (grouped batches train worse: measured in bench_dpo)
-    grouped = budget is None if config.group_by_length == "auto" else config.group_by_length
+    grouped = grouped_batches(config, device.type)
     weights = weights if weights is not None else [1.0] * len(lengths)
     bf16 = use_bf16(config.precision, device.type)
     if device.type == "cpu":
