@@ -43,12 +43,13 @@ class OnlineCosts:
         totals = dict.fromkeys(("generation", "policy", "reference", "value", "training"), 0)
         for prompt, completion in zip(prompt_lengths, completion_lengths, strict=True):
             tokens = prompt + completion
+            head = min(completion + 1, tokens)  # logits from the prompt's last position on (logits_to_keep)
             totals["generation"] += generation_flops(self.sampler, prompt, completion)
             if self.score_with_policy:
-                totals["policy"] += forward_flops(self.policy, tokens)
+                totals["policy"] += forward_flops(self.policy, tokens, head)
             if self.reference is not None:
-                totals["reference"] += forward_flops(self.reference, tokens)
-            totals["training"] += self.training_passes * training_flops(self.policy, tokens, self.full_finetune)
+                totals["reference"] += forward_flops(self.reference, tokens, head)
+            totals["training"] += self.training_passes * training_flops(self.policy, tokens, self.full_finetune, head)
             if self.critic is not None:
                 totals["value"] += forward_flops(self.critic, tokens, head_tokens=0)
                 totals["training"] += self.training_passes * training_flops(self.critic, tokens, False)

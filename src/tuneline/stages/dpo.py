@@ -75,11 +75,9 @@ def reachable_pairs(pairs, config: Config, seed: int, shape, model) -> tuple[lis
     spent, steps = 0.0, 0
     for batch in planned_batches(lengths, config, seed, device_type, process_rank()[1]):
         fresh = [i for i in dict.fromkeys(batch) if i not in needed]
-        cost = sum(training_flops(shape, len(pairs[i][0].input_ids), full) +
-                   training_flops(shape, len(pairs[i][1].input_ids), full) for i in batch)
+        cost = sum(training_flops(shape, len(e.input_ids), full, e.num_label_tokens) for i in batch for e in pairs[i])
         if config.loss_type not in REFERENCE_FREE:
-            cost += sum(forward_flops(shape, len(pairs[i][0].input_ids)) +
-                        forward_flops(shape, len(pairs[i][1].input_ids)) for i in fresh)
+            cost += sum(forward_flops(shape, len(e.input_ids), e.num_label_tokens) for i in fresh for e in pairs[i])
         if steps and spent + cost > config.budget.flops:
             break
         spent, steps = spent + cost, steps + 1
@@ -134,8 +132,8 @@ def run(ctx, config: Config) -> dict:
     del reference
     ledger = ledger_for(ctx)
     if scored:  # the reference's log-probs of the training pairs, once
-        ledger.add("reference", sum(forward_flops(shape, len(pairs[i][0].input_ids)) +
-                                    forward_flops(shape, len(pairs[i][1].input_ids)) for i in scored))
+        ledger.add("reference", sum(forward_flops(shape, len(e.input_ids), e.num_label_tokens)
+                                    for i in scored for e in pairs[i]))
 
     def evaluate(m) -> dict[str, float]:
         if not eval_pairs:
@@ -165,7 +163,8 @@ def run(ctx, config: Config) -> dict:
 
     result = train(model, loop_config, ctx, [len(c.input_ids) + len(r.input_ids) for c, r in pairs], step_fn, evaluate,
                    full_finetune=ctx.pipeline.adapter.type == "full",
-                   sequences=[(len(c.input_ids), len(r.input_ids)) for c, r in pairs], ledger=ledger)
+                   sequences=[((len(c.input_ids), c.num_label_tokens), (len(r.input_ids), r.num_label_tokens))
+                              for c, r in pairs], ledger=ledger)
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)

@@ -1,9 +1,11 @@
 """Compute budgets: `budget: {flops: 2e15}` or `{seconds: 600}` on a training stage stops it
 at the last step boundary that keeps within the budget, with a checkpoint, as Ctrl-C does.
 
-A step is not taken when the FLOPs (or seconds) spent so far plus the mean cost of a step so
-far would pass the budget, so a stage ends at most one step short of it, never past it
-(the first step is always taken: its cost is what the estimate learns from). What was spent
+A step is not taken when the FLOPs (or seconds) spent so far plus the cost of the next step
+would pass the budget. The training loop knows the next batch, so its stages end within a
+step of the budget and never past it; online stages (ppo, grpo, rloo) estimate the next
+step as the mean of the steps so far, so they may pass it by a fraction of a step. The
+first step is always taken. What was spent
 before the first step (DPO's reference log-probs) counts towards the budget but not towards
 the cost of a step."""
 
@@ -45,11 +47,13 @@ class BudgetWatch:
     def step_done(self) -> None:
         self.steps += 1
 
-    def exhausted(self) -> str | None:
-        """'flops' or 'seconds' when the next step would pass that budget, else None."""
+    def exhausted(self, next_step_flops: float | None = None) -> str | None:
+        """'flops' or 'seconds' when the next step would pass that budget, else None. The next
+        step's FLOPs are its known cost when the caller knows it (the training loop knows its
+        next batch), else the mean of the steps so far."""
         if self.steps == 0:
             return None
-        per_step = (self.ledger.total - self.before_steps) / self.steps
+        per_step = (self.ledger.total - self.before_steps) / self.steps if next_step_flops is None else next_step_flops
         if self.max_flops is not None and self.ledger.total + per_step > self.max_flops:
             return "flops"
         elapsed = self.elapsed()

@@ -11,8 +11,9 @@ weights of the first layer's Q, K, V and of their adapters' A matrices, which re
 frozen embeddings, so that no activation gradient is formed through them:
 
     forward (scoring)    2(N+M)·T + 2H·T_head + 4LW·K        T_head: positions whose logits are formed
-    training, LoRA       forward + 2(N+H−R)·T + 4M·T − 2R_A·T + 8LW·K   frozen weights: activation gradients only
-    training, full       forward + 4(N+H)·T + 8LW·K           activation and weight gradients
+                                                              (losses project only labelled positions)
+    training, LoRA       forward + 2(N−R)·T + 2H·T_head + 4M·T − 2R_A·T + 8LW·K   activation gradients only
+    training, full       forward + 4N·T + 4H·T_head + 8LW·K   activation and weight gradients
     generation (KV cache) a forward over the P+G−1 tokens fed, with the head on the G sampled ones
 
 Padding is not counted: the ledger counts the work a pass needs, not what a padded
@@ -134,19 +135,21 @@ def forward_flops(shape: ModelShape, tokens: int, head_tokens: int | None = None
             + 4 * shape.layers * shape.attention_width * attended_keys(shape, tokens))
 
 
-def training_flops(shape: ModelShape, tokens: int, full_finetune: bool) -> int:
-    """Forward and backward over a sequence of `tokens` tokens. The backward pass forms
+def training_flops(shape: ModelShape, tokens: int, full_finetune: bool, head_tokens: int | None = None) -> int:
+    """Forward and backward over a sequence of `tokens` tokens, the head on `head_tokens` of
+    them (default all; the SFT and DPO losses project only the labelled positions, PPO and
+    GRPO only the completion's). The backward pass forms
     activation gradients through every matmul (frozen or not: the gradient has to reach the
     adapters below) and weight gradients only for trained matrices; attention has no
     weights, so its backward is two matmuls per forward one (gradients of Q, K and of the
     attention weights and V)."""
-    matrices = shape.body + shape.head
-    activation_grads = 2 * (matrices + shape.adapter) * tokens
+    head_tokens = tokens if head_tokens is None else head_tokens
+    activation_grads = 2 * (shape.body + shape.adapter) * tokens + 2 * shape.head * head_tokens
     if not full_finetune:  # nothing below the first layer's Q, K, V needs a gradient
         activation_grads -= 2 * (shape.first_readers + shape.first_readers_adapter) * tokens
-    weight_grads = 2 * (matrices if full_finetune else shape.adapter) * tokens
+    weight_grads = 2 * (shape.body * tokens + shape.head * head_tokens if full_finetune else shape.adapter * tokens)
     attention_backward = 8 * shape.layers * shape.attention_width * attended_keys(shape, tokens)
-    return forward_flops(shape, tokens) + activation_grads + weight_grads + attention_backward
+    return forward_flops(shape, tokens, head_tokens) + activation_grads + weight_grads + attention_backward
 
 
 def generation_flops(shape: ModelShape, prompt_tokens: int, new_tokens: int) -> int:

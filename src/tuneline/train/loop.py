@@ -99,15 +99,16 @@ def planned_batches(lengths: list[int], config: TrainingStageConfig, seed: int, 
 
 def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: StepFn,
           evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False,
-          weights: list[float] | None = None, sequences: list[tuple[int, ...]] | None = None,
+          weights: list[float] | None = None, sequences: list[tuple[tuple[int, int], ...]] | None = None,
           ledger: FlopsLedger | None = None) -> LoopResult:
     """Train `model` on examples of the given lengths.
 
     `step_fn` returns the mean loss over the examples it was given; `weights` says what
     that mean is over (SFT: each example's labelled tokens; default: 1 per example), so
     a batch cut into several forward passes gets exactly the gradient of the whole batch.
-    `sequences` gives the tokens of each sequence an example trains on (default: its length;
-    a preference pair: chosen and rejected) for the FLOPs ledger; `ledger` may already hold
+    `sequences` gives, for the FLOPs ledger, each sequence an example trains on (a preference
+    pair: chosen and rejected) as (tokens, positions the loss projects through the head);
+    default: its length, every position; `ledger` may already hold
     the stage's passes before training (e.g. DPO's reference log-probs).
     """
     import torch
@@ -148,8 +149,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         info(f"resumed from {checkpoint.name} (step {step}/{total_steps})")
 
     shape = ModelShape.of(model)
-    sequences = sequences or [(n,) for n in lengths]
-    example_flops = [sum(training_flops(shape, n, full_finetune) for n in seqs) for seqs in sequences]
+    sequences = sequences or [((n, n),) for n in lengths]
+    example_flops = [sum(training_flops(shape, n, full_finetune, head) for n, head in seqs) for seqs in sequences]
     watch = BudgetWatch.of(getattr(config, "budget", None), ledger or ledger_for(ctx))
     if "compute" in progress:
         watch.load_state_dict(progress["compute"])
@@ -203,7 +204,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
             progress_bar.update(1)
             watch.ledger.add("training", sum(example_flops[i] for i in batch))
             watch.step_done()
-            stopped_by = watch.exhausted() if step < total_steps else None
+            stopped_by = watch.exhausted(sum(example_flops[i] for i in global_batch(step))) if step < total_steps \
+                else None
             if step % config.logging_steps == 0 or step == total_steps or stopped_by:
                 elapsed = time.perf_counter() - window_start
                 steps_in_window = (step - 1) % config.logging_steps + 1
