@@ -87,7 +87,7 @@ def test_training_matches_the_matmuls_autograd_runs(lora):
     shape = ModelShape.of(model)
     for tokens in (1, 5):
         ids = torch.randint(0, 64, (1, tokens))
-        measured = counted(lambda: model(input_ids=ids).logits.sum().backward())
+        measured = counted(lambda ids=ids: model(input_ids=ids).logits.sum().backward())
         masked_half = 3 * 4 * 2 * 16 * (tokens * tokens - tokens * (tokens + 1) // 2)
         assert measured == training_flops(shape, tokens, full_finetune=not lora) + masked_half
 

@@ -90,12 +90,12 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.metrics import pair_logprobs, preference_metrics, tokenize_preference
     from tuneline.progress import info
+    from tuneline.runtime import process_rank
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.batching import pad_batch
     from tuneline.train.dropout import remove_dropout
     from tuneline.train.flops import ModelShape, forward_flops, ledger_for
     from tuneline.train.logprobs import sequence_logprobs
-    from tuneline.runtime import process_rank
     from tuneline.train.loop import planned_batches, train
 
     splits = ctx.dataset("preference")

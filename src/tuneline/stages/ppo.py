@@ -115,23 +115,22 @@ def run(ctx, config: Config) -> dict:
     from accelerate.utils import set_seed
 
     from tuneline.progress import bar, info
+    from tuneline.rl.costs import OnlineCosts, reference_shape
     from tuneline.rl.experience import build_experience, score_rollouts
     from tuneline.rl.kl import AdaptiveKLController, FixedKLController
     from tuneline.rl.merged import rollout_sampler
+    from tuneline.rl.monitors import Monitor, completion_stats
     from tuneline.rl.ppo_eval import evaluate_policy, log_samples
     from tuneline.rl.ppo_update import ppo_update
-    from tuneline.rl.rewards import check_rewards
+    from tuneline.rl.rewards import check_rewards, reward_flops
     from tuneline.rl.rollout import generate_rollouts
-    from tuneline.rl.costs import OnlineCosts, reference_shape
-    from tuneline.rl.monitors import Monitor, completion_stats
-    from tuneline.rl.rewards import reward_flops
     from tuneline.rl.sources import build_reward, held_out_prompts, with_judge
-    from tuneline.train.budget import BudgetWatch
-    from tuneline.train.flops import ModelShape, ledger_for
     from tuneline.rl.stats import RunningMoments
     from tuneline.runtime import StopRequest
     from tuneline.stages.common import finish_training, save_artifact
+    from tuneline.train.budget import BudgetWatch
     from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
+    from tuneline.train.flops import ModelShape, ledger_for
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     rank, world = accelerator.process_index, accelerator.num_processes

@@ -25,8 +25,8 @@ from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
 from tuneline.runtime import StopRequest, process_rank, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
-from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.budget import BudgetWatch
+from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
 from tuneline.train.flops import FlopsLedger, ModelShape, ledger_for, peak_matmul_flops, training_flops
 
 StepFn = Callable[[Any, list[int]], tuple[Any, dict[str, float]]]
