@@ -85,3 +85,22 @@ def test_a_bad_study_file_names_its_line(tmp_path, tiny_lm_dir, quickstart_dir, 
     assert main(["study", str(study)]) == 2
     error = capsys.readouterr().err
     assert "study.yaml:5" in error and "budgets" in error
+
+
+def test_tpe_asks_each_trial_once_told_the_earlier_trials(tmp_path, tiny_lm_dir, quickstart_dir):
+    """Settings come from Optuna's TPE sampler within the axes; a trial's setting is saved
+    when asked, so a resumed study gets the same one back and finds its cells."""
+    from tuneline.study.search import trial_setting
+
+    study = write_study(tmp_path, tiny_lm_dir, quickstart_dir)
+    study.write_text(study.read_text() + "search: {dpo: {learning_rate: [1.0e-5, 1.0e-3], beta: [0.05, 0.1, 0.2]}}\n"
+                                         "sampler: tpe\ntrials: 3\n")
+    config = load_study(study)
+    assert [c.method for c in grid(config)] == ["prompted", "prompted"]  # dpo's cells come trial by trial
+    folder = tmp_path / "runs" / "tiny-study"
+    first = trial_setting(config, "dpo", 0, [], folder)
+    assert 1e-5 <= first["learning_rate"] <= 1e-3 and first["beta"] in (0.05, 0.1, 0.2)
+    finished = [{"base_method": "dpo", "setting": first, "judge_score": s} for s in (0.3, 0.5)]  # two seeds
+    second = trial_setting(config, "dpo", 1, finished, folder)
+    assert second != first and trial_setting(config, "dpo", 1, finished, folder) == second
+    assert json.loads((folder / "search" / "dpo.json").read_text()) == [first, second]

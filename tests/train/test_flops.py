@@ -140,3 +140,16 @@ def test_sft_stops_at_its_flops_budget_and_dpo_inherits_its_cost(tiny_lm_dir, qu
     dpo = json.loads((run / "dpo" / "metrics.json").read_text())
     assert dpo["flops_reference"] > 0 and dpo["flops_training"] > 0
     assert dpo["flops_cumulative"] == pytest.approx(dpo["flops_total"] + sft["flops_cumulative"])
+
+
+def test_a_seconds_budget_stops_when_the_next_step_would_pass_it():
+    watch = BudgetWatch(FlopsLedger(), max_seconds=10.0)
+    watch.seconds = 4.0  # spent before a resume, as a checkpoint restores it
+    watch.step_done()
+    assert watch.exhausted() is None  # ~4 s for one step: a second one ends near 8 s
+    watch.seconds = 6.0
+    assert watch.exhausted() == "seconds"  # 6 s for one step: a second would end past 10 s
+    state = watch.state_dict()
+    resumed = BudgetWatch(FlopsLedger(), max_seconds=10.0)
+    resumed.load_state_dict(state)
+    assert resumed.steps == 1 and resumed.elapsed() >= 6.0

@@ -9,7 +9,7 @@
       dpo: {stage: {type: dpo, from: sft, dataset: prefs, max_steps: 1000}}
     search:                         # hyperparameter axes of a method's stage
       dpo: {learning_rate: [5.0e-5, 1.0e-4]}
-    sampler: grid                   # grid | random (trials: N) | tpe (Optuna, trials: N)
+    sampler: grid                   # grid | random (trials: N) | tpe (Optuna's TPE, trials: N, one after another)
     evaluation: {dataset: prompts, judge: judges.py:helpful, max_prompts: 8}
 
 Each cell (method, hyperparameters, budget, seed) is an ordinary run of the start pipeline
@@ -151,8 +151,14 @@ def make_cell(config: StudyConfig, method: str, setting: dict[str, Any], budget:
     return Cell(label, method, items, budget, seed, options=dict(setting))
 
 
+def sequential(config: StudyConfig) -> list[str]:
+    """Methods whose settings are drawn one trial after another (TPE): not in `grid`."""
+    return sorted(config.search) if config.sampler == "tpe" else []
+
+
 def grid(config: StudyConfig) -> list[Cell]:
-    """Every cell, seed by seed and budget by budget, so an unfinished study has whole comparisons first."""
+    """Every cell known in advance, seed by seed and budget by budget, so an unfinished study
+    has whole comparisons first (TPE-searched methods come after, trial by trial)."""
     cells = []
     for seed in config.seeds:
         for method, spec in config.methods.items():
@@ -160,6 +166,11 @@ def grid(config: StudyConfig) -> list[Cell]:
                 cells.append(make_cell(config, method, {}, None, seed))
         for budget in config.budgets:
             for method, spec in config.methods.items():
-                if spec.stage is not None:
+                if spec.stage is not None and method not in sequential(config):
                     cells += [make_cell(config, method, s, budget, seed) for s in settings(config, method)]
     return cells
+
+
+def trial_cells(config: StudyConfig, method: str, setting: dict[str, Any]) -> list[Cell]:
+    """The cells of one setting of a method: every budget and seed."""
+    return [make_cell(config, method, setting, budget, seed) for seed in config.seeds for budget in config.budgets]

@@ -15,8 +15,9 @@ from typing import Any
 from tuneline.io import atomic_write_json
 from tuneline.progress import info
 from tuneline.study import cells as runs
-from tuneline.study.config import METHOD_STAGE, Cell, StudyConfig, grid, load_study
+from tuneline.study.config import METHOD_STAGE, Cell, StudyConfig, grid, load_study, sequential, trial_cells
 from tuneline.study.evaluate import answer_and_judge, held_out_prompts, load_policy, win_rate
+from tuneline.study.search import trial_setting
 
 
 @dataclass
@@ -105,20 +106,34 @@ def run_study(path: str | Path, max_cells: int | None = None) -> StudyOutcome:
     prompts = held_out_prompts(start, config.evaluation)
     judge = _judge(config)
     cells = grid(config)
-    for number, cell in enumerate(cells, start=1):
-        if (folder / "cells" / cell.cell_id / "result.json").exists():
-            outcome.skipped.append(cell.cell_id)
-            continue
-        if max_cells is not None and len(outcome.executed) >= max_cells:
-            outcome.pending.append(cell.cell_id)
-            continue
-        info(f"── cell {number}/{len(cells)}: {cell.method}, budget {cell.budget or 0:.3g} FLOPs, seed {cell.seed}")
-        result = run_cell(config, folder, start, cell, prompts, judge)
-        outcome.executed.append(cell.cell_id)
-        info(f"cell {cell.cell_id}: judge score {result['judge_score']:.3f}, win rate vs start "
-             f"{result['win_rate_vs_start']:.2f}, {result['flops']:.3g} FLOPs")
+    for cell in cells:
+        _run_or_skip(config, folder, start, cell, prompts, judge, outcome, max_cells)
+    for method in sequential(config):  # TPE: each trial's setting depends on the trials before it
+        for trial in range(config.trials):
+            if max_cells is not None and len(outcome.executed) >= max_cells:
+                outcome.pending.append(f"{method} trial {trial + 1}")
+                continue
+            setting = trial_setting(config, method, trial, finished_results(folder), folder)
+            for cell in trial_cells(config, method, setting):
+                _run_or_skip(config, folder, start, cell, prompts, judge, outcome, max_cells)
     outcome.report = write_study_report(config, folder, pending=len(outcome.pending))
     return outcome
+
+
+def _run_or_skip(config: StudyConfig, folder: Path, start: dict[str, Any], cell: Cell, prompts, judge,
+                 outcome: StudyOutcome, max_cells: int | None) -> None:
+    if (folder / "cells" / cell.cell_id / "result.json").exists():
+        outcome.skipped.append(cell.cell_id)
+        return
+    if max_cells is not None and len(outcome.executed) >= max_cells:
+        outcome.pending.append(cell.cell_id)
+        return
+    done = len(outcome.executed) + len(outcome.skipped) + 1
+    info(f"── cell {done}: {cell.method}, budget {cell.budget or 0:.3g} FLOPs, seed {cell.seed}")
+    result = run_cell(config, folder, start, cell, prompts, judge)
+    outcome.executed.append(cell.cell_id)
+    info(f"cell {cell.cell_id}: judge score {result['judge_score']:.3f}, win rate vs start "
+         f"{result['win_rate_vs_start']:.2f}, {result['flops']:.3g} FLOPs")
 
 
 def write_study_report(config: StudyConfig, folder: Path, pending: int = 0) -> Path:
@@ -129,7 +144,8 @@ def write_study_report(config: StudyConfig, folder: Path, pending: int = 0) -> P
     summary = summarise(results, config.budgets)
     start_metrics = [s.get("metrics", {}) for s in read_manifest(folder / "start")["stages"]]
     start_cost = sum(m.get("flops_total", 0.0) for m in start_metrics)
-    notes = [f"{len(results)} of {len(grid(config))} cells finished" +
+    planned = len(grid(config)) + sum(config.trials * len(trial_cells(config, m, {})) for m in sequential(config))
+    notes = [f"{len(results)} of {planned} cells finished" +
              (f"; {pending} left: run the same command again to continue" if pending else "")]
     report = write_report(folder / "report", config.name, summary, start_cost, notes)
     try:
