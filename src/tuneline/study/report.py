@@ -82,9 +82,9 @@ def _budget(budget: float | None) -> str:
     return "no training" if budget is None else f"{budget:.3g}"
 
 
-def curve_png(rows: list[dict[str, Any]], key: str, title: str) -> bytes | None:
+def curve_png(rows: list[dict[str, Any]], key: str, title: str, start: float | None = None) -> bytes | None:
     """Quality against the method stage's FLOPs: a line per method, 95% intervals as error bars;
-    the prompt arm (no training FLOPs) as a dashed horizontal line."""
+    the prompt arm (no training FLOPs) as a dashed horizontal line, the start as a dotted one."""
     import io
 
     import matplotlib
@@ -104,6 +104,8 @@ def curve_png(rows: list[dict[str, Any]], key: str, title: str) -> bytes | None:
             continue
         axes.errorbar([r["flops"] for r in mine], [r[key] for r in mine], yerr=errors, marker="o", capsize=3,
                       label=method)
+    if start is not None:
+        axes.axhline(start, linestyle=":", color="black", label="start")
     axes.set_title(title)
     axes.set_xlabel("FLOPs spent by the method's stage")
     axes.grid(alpha=0.3)
@@ -127,12 +129,13 @@ def leader_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def write_report(out_dir: Path, name: str, summary: dict[str, Any], start_cost: float,
-                 notes: list[str]) -> Path:
+                 notes: list[str], start_score: float | None = None) -> Path:
     """report.html with the tables and curves; each curve also as a PNG file beside it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     images = []
     for key, title in FIGURES.items():
-        png = curve_png(summary["rows"], key, title)
+        reference = {"judge_score": start_score, "win_rate_vs_start": 0.5}.get(key)
+        png = curve_png(summary["rows"], key, title, reference)
         if png is not None:
             (out_dir / f"{key}.png").write_bytes(png)
             images.append((title, base64.b64encode(png).decode()))
@@ -152,11 +155,13 @@ def write_report(out_dir: Path, name: str, summary: dict[str, Any], start_cost: 
             "</style></head><body>"
             f"<h1>Study {html.escape(name)}</h1><p>Every method starts from the same start run, which cost "
             f"{start_cost:.3g} FLOPs; the FLOPs below are each method stage's own. Intervals: 95%, Student t over "
-            f"seeds.</p><h2>Which method leads at each budget</h2><ul>{leaders}</ul>"
+            f"seeds. The start's own answers score {_fmt(start_score)} under the judge.</p>"
+            f"<h2>Which method leads at each budget</h2><ul>{leaders}</ul>"
             f"<h2>All cells, by budget</h2><table>{header}{body}</table>{figures}"
             + "".join(f"<p>{html.escape(n)}</p>" for n in notes) + "</body></html>")
     atomic_write_text(out_dir / "report.html", page)
-    atomic_write_json(out_dir / "summary.json", {**summary, "start_flops": start_cost, "notes": notes})
+    atomic_write_json(out_dir / "summary.json", {**summary, "start_flops": start_cost, "start_judge_score": start_score,
+                                                 "notes": notes})
     return out_dir / "report.html"
 
 

@@ -7,6 +7,7 @@ has finished."""
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,7 +148,9 @@ def write_study_report(config: StudyConfig, folder: Path, pending: int = 0) -> P
     planned = len(grid(config)) + sum(config.trials * len(trial_cells(config, m, {})) for m in sequential(config))
     notes = [f"{len(results)} of {planned} cells finished" +
              (f"; {pending} left: run the same command again to continue" if pending else "")]
-    report = write_report(folder / "report", config.name, summary, start_cost, notes)
+    start_scores = [json.loads(p.read_text())["judge_score"] for p in sorted((folder / "start").glob("eval-seed*.json"))]
+    report = write_report(folder / "report", config.name, summary, start_cost, notes,
+                          statistics.fmean(start_scores) if start_scores else None)
     try:
         log_to_mlflow(config.tracking, config.name, folder / "report", summary)
     except Exception as exc:  # the report on disk is what matters; tracking is best effort
