@@ -28,7 +28,3 @@ def one_token_repeated(prompts, completions):
         rewards.append(max(map(words.count, words)) / len(words) if words else 0.0)
     return rewards
 
-
-def longer_is_better(prompts, completions):
-    """One point per character (up to 400): pays for length alone."""
-    return [min(len(c), 400) / 100 for c in completions]

@@ -34,7 +34,7 @@ def test_a_clean_run_raises_no_flag():
 
 
 def test_a_length_rewarding_function_makes_length_drift_fire():
-    """What optimising `longer_is_better` records: answers 20 tokens long growing to 60."""
+    """What optimising a length-only reward (examples/budget/rewards.py:longer_is_better) records: answers 20 tokens long growing to 60."""
     history = steps(12, **{**CLEAN, "completion_length": lambda i: 20 + 4 * i, "reward_mean": lambda i: 0.2 + 0.04 * i})
     flags = check(history, MonitorConfig())
     assert list(flags) == ["length_drift"]
