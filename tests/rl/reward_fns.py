@@ -18,3 +18,13 @@ def returns_nan(prompts, completions):
 
 def returns_too_few(prompts, completions):
     return [1.0] * (len(completions) - 1)
+
+
+def one_token_repeated(prompts, completions):
+    """The share of an answer's words that are its most frequent word: pays for saying one thing over and over."""
+    rewards = []
+    for completion in completions:
+        words = completion.split()
+        rewards.append(max(map(words.count, words)) / len(words) if words else 0.0)
+    return rewards
+

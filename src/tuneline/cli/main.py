@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "tuneline.cli.rl",
     "tuneline.cli.annotate",
     "tuneline.cli.audit",
+    "tuneline.cli.study",
 ]
 
 

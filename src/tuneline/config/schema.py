@@ -113,7 +113,20 @@ class GenerationBackendChoice(Strict):
                             "auto: vllm where CUDA and the vllm package are present, else hf")
 
 
-class TrainingStageConfig(StageConfig):
+
+
+class Budget(Strict):
+    """A compute budget: the stage stops cleanly (checkpoint, artifact) before passing it."""
+
+    flops: float | None = Field(None, gt=0, description="FLOPs this stage may spend (its ledger's total, docs/flops.md)")
+    seconds: float | None = Field(None, gt=0, description="wall-clock seconds of training this stage may spend")
+
+
+class BudgetOption(Strict):
+    budget: Budget | None = Field(None, description="stop at a compute budget: {flops: 2e15} or {seconds: 600}")
+
+
+class TrainingStageConfig(BudgetOption, StageConfig):
     epochs: float = Field(1.0, gt=0, description="passes over the training data")
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps (overrides epochs)")
     learning_rate: float = Field(2e-4, gt=0, description="peak learning rate")

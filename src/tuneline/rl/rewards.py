@@ -166,13 +166,17 @@ class RewardModelReward:
         positions = getattr(self.model.config, "max_position_embeddings", None)  # an encoder's hard limit
         self.max_length = min(max_length, positions) if positions else max_length
         self.batch_size = batch_size
+        self.flops = 0.0  # of every scoring pass so far (train.flops; the head is one row per answer)
 
     def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
         from tuneline.models.load import transformers_errors_only
+        from tuneline.train.flops import ModelShape, forward_flops
 
         with transformers_errors_only():  # "longer than the model's maximum": the inputs are cut to fit
             sequences = [reward_model_inputs(self.tokenizer, [*p, {"role": "assistant", "content": c}],
                                              self.max_length) for p, c in zip(prompts, completions, strict=False)]
+        shape = ModelShape.of(self.model)
+        self.flops += sum(forward_flops(shape, len(s), head_tokens=1) for s in sequences)
         return score_sequences(self.model, self.tokenizer, sequences, self.batch_size)
 
 
@@ -189,3 +193,10 @@ class WeightedReward:
             for i, value in enumerate(source(prompts, completions)):
                 total[i] += weight * value
         return total
+
+
+def reward_flops(reward) -> float:
+    """FLOPs the reward models among a reward's sources have spent so far (functions: none counted)."""
+    if isinstance(reward, WeightedReward):
+        return sum(reward_flops(source) for _, source in reward.sources)
+    return float(getattr(reward, "flops", 0.0))

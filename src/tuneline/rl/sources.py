@@ -45,9 +45,23 @@ def build_reward(ctx, config: RewardSources):
         target = stage_dir if (stage_dir / "model").exists() else Path(config.reward_model)
         sources.append((config.reward_model_weight, RewardModelReward(target)))
     if config.reward_function:
-        source_path = ctx.pipeline.__dict__.get("source_path")
-        search = [Path(source_path).parent] if source_path else []
-        sources.append((config.reward_function_weight, FunctionReward(config.reward_function, search)))
+        sources.append((config.reward_function_weight, FunctionReward(config.reward_function, function_search(ctx))))
     if len(sources) == 1 and sources[0][0] == 1.0:
         return sources[0][1]
     return WeightedReward(sources)
+
+
+def function_search(ctx) -> list[Path]:
+    """Where `file.py:function` references are looked up: beside the pipeline file."""
+    source_path = ctx.pipeline.__dict__.get("source_path")
+    return [Path(source_path).parent] if source_path else []
+
+
+def with_judge(ctx, reward, judge: str | None):
+    """The reward, and a held-out judge scoring the same completions (rl.monitors.JudgedReward) when one is set."""
+    if not judge:
+        return reward
+    from tuneline.rl.monitors import JudgedReward
+    from tuneline.rl.rewards import FunctionReward
+
+    return JudgedReward(reward, FunctionReward(judge, function_search(ctx)))

@@ -164,6 +164,12 @@ def _validation_score(token_lists, labels, label_names, pad_id, config: Config):
 def run(ctx, config: Config) -> dict[str, Any]:
     import torch
 
+    if config.budget is not None:
+        from tuneline.errors import ConfigError
+
+        raise ConfigError("classify stages do not take a compute budget yet (their loop keeps no FLOPs ledger)",
+                          where=f"stages.{ctx.stage.name}.budget", fix="remove budget:, or bound the stage by epochs")
+
     from tuneline.data.classification import carve_validation, check_trainable, drop_unseen_labels, label_counts, subset
     from tuneline.eval.classification import comparison_table, evaluate_predictions
     from tuneline.eval.classification_baselines import frozen_embedding_predictions, majority_predictions

@@ -55,6 +55,8 @@ def loop_metrics(result) -> dict[str, Any]:
         "train_runtime_s": round(result.runtime_s, 2),
         "tokens_per_second": round(result.tokens_per_second, 2),
         "mfu": result.mfu,
+        **result.compute,
+        **({"stopped_by_budget": result.stopped_by} if result.stopped_by else {}),
     }
 
 

@@ -67,16 +67,46 @@ def _step_loss(config: Config, policy_chosen, policy_rejected, reference_chosen,
     return loss.mean(), margin
 
 
+def reachable_pairs(pairs, config: Config, seed: int, shape, model) -> tuple[list[int], int | None]:
+    """(training pairs whose reference log-probs are needed, steps the budget affords): all
+    pairs and no limit, or with a FLOPs budget the batches that fit in it whole (reference
+    pass included) and their pairs: scoring the reference of pairs never trained on would
+    spend the budget on nothing."""
+    from tuneline.runtime import process_rank
+    from tuneline.train.flops import forward_flops, training_flops
+    from tuneline.train.loop import planned_batches
+
+    if config.budget is None or config.budget.flops is None:
+        return list(range(len(pairs))), None
+    full = not hasattr(model, "peft_config")
+    lengths = [len(c.input_ids) + len(r.input_ids) for c, r in pairs]
+    device_type = next(model.parameters()).device.type
+    needed: dict[int, None] = {}
+    spent, steps = 0.0, 0
+    for batch in planned_batches(lengths, config, seed, device_type, process_rank()[1]):
+        fresh = [i for i in dict.fromkeys(batch) if i not in needed]
+        cost = sum(training_flops(shape, len(e.input_ids), full, e.num_label_tokens) for i in batch for e in pairs[i])
+        if config.loss_type not in REFERENCE_FREE:
+            cost += sum(forward_flops(shape, len(e.input_ids), e.num_label_tokens) for i in fresh for e in pairs[i])
+        if steps and spent + cost > config.budget.flops:
+            break
+        spent, steps = spent + cost, steps + 1
+        needed.update(dict.fromkeys(fresh))
+    return sorted(needed), steps
+
+
 def run(ctx, config: Config) -> dict:
     import torch
 
     from tuneline.eval.metrics import pair_logprobs, preference_metrics, tokenize_preference
     from tuneline.models.padding import pad_batch
     from tuneline.progress import info
+    from tuneline.runtime import process_rank
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact, tokenize_records
     from tuneline.train.dropout import remove_dropout
+    from tuneline.train.flops import ModelShape, forward_flops, ledger_for
     from tuneline.train.logprobs import sequence_logprobs
-    from tuneline.train.loop import train
+    from tuneline.train.loop import planned_batches, train
 
     splits = ctx.dataset("preference")
     model, tokenizer = ctx.load_policy()
@@ -91,15 +121,29 @@ def run(ctx, config: Config) -> dict:
     reference = ctx.reference_for(model, config.reference, during_training=False)
     reference_description, policy_is_reference = reference.description, reference.is_the_policy
     info(f"reference: {reference_description}")
+    shape = ModelShape.of(model)
+    scored, affordable = reachable_pairs(pairs, config, ctx.seed, shape, model)
+    planned = len(list(planned_batches([len(c.input_ids) + len(r.input_ids) for c, r in pairs], config, ctx.seed,
+                                       next(model.parameters()).device.type, process_rank()[1])))
+    budget_cut = affordable is not None and affordable < planned
+    loop_config = config.model_copy(update={"max_steps": affordable}) if budget_cut else config
+    if config.loss_type in REFERENCE_FREE:
+        scored = []
     with reference.model(model) as reference_model:  # it never changes: score it once, train and held-out pairs
         eval_reference = pair_logprobs(reference_model, tokenizer, eval_pairs, config.batch_size * 2,
                                        "reference (held-out)")
-        if config.loss_type in REFERENCE_FREE:
-            reference_chosen = reference_rejected = [0.0] * len(pairs)
-        else:
-            reference_chosen, reference_rejected = pair_logprobs(reference_model, tokenizer, pairs,
-                                                                 config.batch_size * 2, "reference (train)")
+        reference_chosen = reference_rejected = [0.0] * len(pairs)
+        if scored:
+            chosen, rejected = pair_logprobs(reference_model, tokenizer, [pairs[i] for i in scored],
+                                             config.batch_size * 2, "reference (train)")
+            reference_chosen, reference_rejected = list(reference_chosen), list(reference_rejected)
+            for i, c, r in zip(scored, chosen, rejected, strict=True):
+                reference_chosen[i], reference_rejected[i] = c, r
     del reference
+    ledger = ledger_for(ctx)
+    if scored:  # the reference's log-probs of the training pairs, once
+        ledger.add("reference", sum(forward_flops(shape, len(e.input_ids), e.num_label_tokens)
+                                    for i in scored for e in pairs[i]))
 
     def evaluate(m) -> dict[str, float]:
         if not eval_pairs:
@@ -127,13 +171,17 @@ def run(ctx, config: Config) -> dict:
         return loss, {"tokens": int(batch["attention_mask"].sum()), "reward_margin": config.beta * margin.mean().item(),
                       "reward_accuracy": (margin > 0).float().mean().item()}
 
-    result = train(model, config, ctx, [len(c.input_ids) + len(r.input_ids) for c, r in pairs], step_fn, evaluate,
-                   full_finetune=ctx.pipeline.adapter.type == "full")
+    result = train(model, loop_config, ctx, [len(c.input_ids) + len(r.input_ids) for c, r in pairs], step_fn, evaluate,
+                   full_finetune=ctx.pipeline.adapter.type == "full",
+                   sequences=[((len(c.input_ids), c.num_label_tokens), (len(r.input_ids), r.num_label_tokens))
+                              for c, r in pairs], ledger=ledger)
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)
     metrics = {**loop_metrics(result), "train_pairs": len(pairs), "eval_pairs": len(held_out),
                "reference": reference_description}
+    if budget_cut and "stopped_by_budget" not in metrics:  # the steps were cut to what the budget affords
+        metrics["stopped_by_budget"] = "flops"
     if before:
         metrics.update({f"{k}_before": v for k, v in before.items() if k != "pairs"})
         metrics.update({k: v for k, v in after.items() if k != "pairs"})

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import GenerationBackendChoice, ReferenceChoice, StageConfig
+from tuneline.config.schema import BudgetOption, GenerationBackendChoice, ReferenceChoice, StageConfig
+from tuneline.rl.monitors import MonitorOptions
 from tuneline.rl.sources import HeldOutEval, RewardSources
 from tuneline.stages.contract import StageContract
 
@@ -22,7 +23,8 @@ CONTRACT = StageContract(
 )
 
 
-class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, StageConfig):
+class OnlineConfig(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, BudgetOption, MonitorOptions,
+                   StageConfig):
     """Options shared by the TRL-backed online stages."""
 
     max_steps: int = Field(20, ge=1, description="optimizer steps")
@@ -45,12 +47,16 @@ class Config(OnlineConfig):
         "group", description="divide advantages by the std of the group, of the batch, or not at all")
 
 
-def trl_reward_function(reward) -> Any:
-    """Our reward source in TRL's calling convention: f(prompts, completions, **columns)."""
+def trl_reward_function(reward, accounting=None) -> Any:
+    """Our reward source in TRL's calling convention: f(prompts, completions, **columns);
+    `accounting` (see _accounting) sees every batch of rollouts and their rewards."""
 
-    def reward_function(prompts, completions, **_: Any) -> list[float]:
+    def reward_function(prompts, completions, completion_ids=None, **_: Any) -> list[float]:
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        return reward(prompts, texts)
+        rewards = reward(prompts, texts)
+        if accounting is not None and completion_ids is not None:
+            accounting.rollouts(prompts, completion_ids, rewards)
+        return rewards
 
     reward_function.__name__ = "reward"
     return reward_function
@@ -99,6 +105,90 @@ def _log_callback(ctx):
     return StageLog()
 
 
+def _accounting(ctx, config: OnlineConfig, tokenizer, reward):
+    """A TRL callback keeping the stage's FLOPs ledger, budget and monitors: the reward
+    function reports each batch of rollouts; each optimizer step is charged, logged with the
+    ledger and text statistics, and checked against the budget (TRL then saves and stops)."""
+    import statistics
+
+    from transformers import TrainerCallback
+
+    from tuneline.data.chat import tokenize_prompt
+    from tuneline.io import atomic_write_json
+    from tuneline.rl.monitors import Monitor, completion_stats
+    from tuneline.rl.rewards import reward_flops
+    from tuneline.runtime import process_rank
+    from tuneline.train.budget import BudgetWatch
+    from tuneline.train.flops import ledger_for
+
+    state_file = ctx.stage_dir / "compute.json"
+
+    class Accounting(TrainerCallback):
+        def __init__(self) -> None:
+            self.costs = None  # rl.costs.OnlineCosts, set once the trainer holds its models
+            self.watch = BudgetWatch.of(config.budget,
+                                        ledger_for(ctx, also=(config.reward_model,) if config.reward_model else ()))
+            self.monitor = Monitor(config.monitors, ctx.stage.name)
+            self.pending: dict[str, float] = {}
+            self.stopped_by: str | None = None
+            self._scored = reward_flops(reward)
+            if ctx.resume and state_file.exists():
+                import json
+
+                saved = json.loads(state_file.read_text())
+                self.watch.load_state_dict(saved["compute"])
+                self.monitor.history = saved["monitor_history"]
+
+        def rollouts(self, prompts, completion_ids, rewards) -> None:
+            prompt_lengths = [len(tokenize_prompt(tokenizer, p)) if isinstance(p, list)
+                              else len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+            self.costs.add_rollouts(self.watch.ledger, prompt_lengths, [len(ids) for ids in completion_ids],
+                                    process_rank()[1])
+            scored = reward_flops(reward)
+            if scored > self._scored:
+                self.watch.ledger.add("reward", (scored - self._scored) * process_rank()[1])
+            self._scored = scored
+            self.pending = {"reward_mean": statistics.fmean(rewards),
+                            "reward_std": statistics.pstdev(rewards) if len(rewards) > 1 else 0.0,
+                            **completion_stats(completion_ids)}
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.watch.step_done()
+            reason = self.watch.exhausted() if state.global_step < state.max_steps else None
+            if reason:
+                self.stopped_by = reason
+                control.should_training_stop = True
+                control.should_save = True
+                control.should_log = True
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs is None or "loss" not in logs and "reward" not in logs:
+                return
+            extra = {k: logs[k] for k in ("kl", "entropy") if isinstance(logs.get(k), (int, float))}
+            if self.pending:
+                self.monitor.record(**self.pending, **extra)
+            logs.update({k: self.pending[k] for k in ("distinct_2", "repetition_3") if k in self.pending})
+            logs.update(self.watch.ledger.metrics())
+
+        def on_save(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                atomic_write_json(state_file, {"compute": self.watch.state_dict(),
+                                               "monitor_history": self.monitor.history})
+
+    return Accounting()
+
+
+def online_costs(ctx, config: OnlineConfig, trainer, reference, method: str):
+    from tuneline.rl.costs import OnlineCosts, reference_shape
+    from tuneline.train.flops import ModelShape
+
+    policy = ModelShape.of(trainer.model)
+    return OnlineCosts(policy=policy, sampler=policy,
+                       reference=reference_shape(reference, policy) if config.beta > 0 else None,
+                       training_passes=config.num_iterations, full_finetune=ctx.pipeline.adapter.type == "full",
+                       score_with_policy=config.num_iterations > 1)
+
+
 def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) -> dict:
     import time
 
@@ -107,7 +197,7 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
 
     from tuneline.progress import info
     from tuneline.rl.ppo_eval import evaluate_policy
-    from tuneline.rl.sources import build_reward, held_out_prompts
+    from tuneline.rl.sources import build_reward, held_out_prompts, with_judge
     from tuneline.runtime import generation_backend
     from tuneline.stages.common import finish_training, save_artifact
 
@@ -122,6 +212,8 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     reward = build_reward(ctx, config)
     policy, tokenizer = ctx.load_policy(trainable=True)
     held_out = held_out_prompts(splits, config)
+    judged = with_judge(ctx, reward, config.monitors.judge)
+    accounting = _accounting(ctx, config, tokenizer, reward)
 
     if generation_backend(config.generation_backend) == "vllm":
         # TRL's colocated vLLM: in this process, the policy's weights loaded into it before each generation
@@ -136,17 +228,19 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
         num_iterations=config.num_iterations, epsilon=config.epsilon, logging_steps=config.logging_steps,
         save_steps=config.save_steps, save_total_limit=1, lr_scheduler_type="constant", **extra)
     dataset = Dataset.from_list([{"prompt": p.messages} for p in splits.train])
-    trainer = Trainer(model=policy, reward_funcs=[trl_reward_function(reward)], args=args, train_dataset=dataset,
-                      processing_class=tokenizer, callbacks=[_log_callback(ctx)])
+    trainer = Trainer(model=policy, reward_funcs=[trl_reward_function(reward, accounting)], args=args,
+                      train_dataset=dataset, processing_class=tokenizer, callbacks=[accounting, _log_callback(ctx)])
     reference = online_reference(ctx, config, trainer)
+    accounting.costs = online_costs(ctx, config, trainer, reference, method)
     info(f"reference: {reference.description}")
 
     def evaluate() -> dict[str, float]:
-        return evaluate_policy(trainer.model, tokenizer, held_out, reward, reference, None, ctx.seed,
+        return evaluate_policy(trainer.model, tokenizer, held_out, judged, reference, None, ctx.seed,
                                config.max_new_tokens, config.temperature, config.top_p,
                                config.prompts_per_step * config.num_generations)
 
     before = evaluate() if held_out else {}
+    judge_before = judged.take_mean() if judged is not reward else None
     if before:
         info(f"before {method.upper()}: held-out reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}")
     resume = ctx.resume and any(trainer_dir.glob("checkpoint-*"))
@@ -155,13 +249,16 @@ def run_online(ctx, config: OnlineConfig, method: str, extra: dict[str, Any]) ->
     runtime = time.perf_counter() - started
     policy = trainer.model
     after = evaluate() if held_out else {}
+    judge_after = judged.take_mean() if judged is not reward else None
     save_artifact(policy, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)
     if after:
         info(f"{method.upper()}: held-out reward {before['reward_mean']:.3f} → {after['reward_mean']:.3f}, "
              f"KL {before['kl']:.3f} → {after['kl']:.3f}")
     return {"steps": result.global_step, "reference": reference.description, "train_loss": result.training_loss,
-            "train_runtime_s": round(runtime, 1),
+            "train_runtime_s": round(runtime, 1), **accounting.watch.metrics(),
+            **accounting.monitor.finish(judge_before, judge_after),
+            **({"stopped_by_budget": accounting.stopped_by} if accounting.stopped_by else {}),
             **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
 
 

@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from tuneline.config.schema import GenerationBackendChoice, ReferenceChoice, StageConfig
+from tuneline.config.schema import BudgetOption, GenerationBackendChoice, ReferenceChoice, StageConfig
+from tuneline.rl.monitors import MonitorOptions
 from tuneline.rl.sources import HeldOutEval, RewardSources
 from tuneline.stages.contract import StageContract
 
@@ -30,7 +31,8 @@ CONTRACT = StageContract(
 )
 
 
-class Config(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, StageConfig):
+class Config(RewardSources, HeldOutEval, ReferenceChoice, GenerationBackendChoice, BudgetOption, MonitorOptions,
+             StageConfig):
     type: Literal["ppo"] = "ppo"
     max_steps: int = Field(20, ge=1, description="PPO steps; each samples one rollout batch and updates on it")
     rollout_batch_size: int = Field(8, ge=1, description="prompts sampled per step, per process")
@@ -121,18 +123,22 @@ def run(ctx, config: Config) -> dict:
     from accelerate.utils import set_seed
 
     from tuneline.progress import bar, info
+    from tuneline.rl.costs import OnlineCosts, reference_shape
     from tuneline.rl.experience import build_experience, score_rollouts
     from tuneline.rl.kl import AdaptiveKLController, FixedKLController
     from tuneline.rl.merged import rollout_sampler
+    from tuneline.rl.monitors import Monitor, completion_stats
     from tuneline.rl.ppo_eval import evaluate_policy, log_samples
     from tuneline.rl.ppo_update import ppo_update
-    from tuneline.rl.rewards import check_rewards
+    from tuneline.rl.rewards import check_rewards, reward_flops
     from tuneline.rl.rollout import generate_rollouts
-    from tuneline.rl.sources import build_reward, held_out_prompts
+    from tuneline.rl.sources import build_reward, held_out_prompts, with_judge
     from tuneline.rl.stats import RunningMoments
     from tuneline.runtime import StopRequest, generation_backend
     from tuneline.stages.common import finish_training, save_artifact
+    from tuneline.train.budget import BudgetWatch
     from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
+    from tuneline.train.flops import ModelShape, ledger_for
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     rank, world = accelerator.process_index, accelerator.num_processes
@@ -171,10 +177,18 @@ def run(ctx, config: Config) -> dict:
     kl_controller = (AdaptiveKLController(config.kl_coef, config.kl_target, config.kl_horizon)
                      if config.kl_controller == "adaptive" else FixedKLController(config.kl_coef))
     score_moments = RunningMoments()
+    policy_shape = ModelShape.of(unwrapped.policy)
+    costs = OnlineCosts(policy=policy_shape,
+                        sampler=policy_shape if not_merged or not config.merged_rollouts else policy_shape.without_adapter(),
+                        reference=reference_shape(reference, policy_shape), training_passes=config.ppo_epochs,
+                        full_finetune=ctx.pipeline.adapter.type == "full",
+                        critic=ModelShape.of(unwrapped.critic) if getattr(unwrapped, "critic", None) is not None else None)
+    watch = BudgetWatch.of(config.budget, ledger_for(ctx, also=(config.reward_model,) if config.reward_model else ()))
+    monitor = Monitor(config.monitors, ctx.stage.name)
     bf16 = config.precision == "bf16"
     initial_digest = trainable_digest(unwrapped)
 
-    step, resumed_before = 0, {}
+    step, resumed_before, judge_before = 0, {}, None
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
     if checkpoint is not None:
         progress = load_checkpoint(checkpoint, unwrapped, optimizer, scheduler)
@@ -182,17 +196,23 @@ def run(ctx, config: Config) -> dict:
         kl_controller.load_state_dict(progress["kl_controller"])
         score_moments.load_state_dict(progress["score_moments"])
         resumed_before = progress.get("eval_before", {})
+        watch.load_state_dict(progress.get("compute", {}))
+        monitor.history = progress.get("monitor_history", [])
+        judge_before = progress.get("judge_before")
         info(f"resumed PPO from {checkpoint.name} (step {step}/{config.max_steps})")
     torch.manual_seed(ctx.seed * 1000 + rank + step)  # each process samples its own completions
 
     held_out = held_out_prompts(splits, config, rank, world)
+    judged = with_judge(ctx, reward, config.monitors.judge)
 
     def evaluate() -> dict[str, float]:
-        return evaluate_policy(unwrapped.policy, tokenizer, held_out, reward, reference, accelerator, ctx.seed,
+        return evaluate_policy(unwrapped.policy, tokenizer, held_out, judged, reference, accelerator, ctx.seed,
                                config.max_new_tokens, config.temperature, config.top_p, config.rollout_batch_size,
                                sampler=sampler)
 
     before = evaluate() if held_out and step == 0 else resumed_before
+    if judged is not reward and step == 0:
+        judge_before = judged.take_mean()
     if before and rank == 0:
         ctx.log.write(step=step, **{f"eval_{k}": v for k, v in before.items()})
         info(f"before PPO: held-out reward {before['reward_mean']:.3f}, KL {before['kl']:.3f}")
@@ -201,6 +221,7 @@ def run(ctx, config: Config) -> dict:
     progress_bar = bar(total=config.max_steps, desc=f"PPO {ctx.stage.name}", unit="step")
     progress_bar.update(step)
     history = []
+    stopped_by = None
     with StopRequest() as stop:
         while step < config.max_steps:
             step_start = time.perf_counter()
@@ -214,6 +235,7 @@ def run(ctx, config: Config) -> dict:
                     batch = generate_rollouts(sampler.current(), tokenizer, prompts, config.max_new_tokens,
                                               config.temperature, config.top_p)
             rollout_seconds = time.perf_counter() - step_start
+            scored_before = reward_flops(reward)
             raw_scores = torch.tensor(check_rewards(reward(prompts, batch.texts), len(prompts),
                                                     getattr(reward, "name", "reward"), step + 1))
             scores = raw_scores - config.missing_eos_penalty * (~batch.finished).float()
@@ -234,6 +256,11 @@ def run(ctx, config: Config) -> dict:
             kl_controller.update(mean_kl, config.rollout_batch_size * world)
             step += 1
             progress_bar.update(1)
+            costs.add_rollouts(watch.ledger, batch.query_mask.sum(1).tolist(), batch.response_mask.sum(1).tolist(), world)
+            if reward_flops(reward) > scored_before:
+                watch.ledger.add("reward", (reward_flops(reward) - scored_before) * world)
+            watch.step_done()
+            stopped_by = watch.exhausted() if step < config.max_steps else None
             gathered = accelerator.gather(raw_scores.to(accelerator.device)).cpu()
             lengths = accelerator.gather(batch.response_mask.sum(1).float().to(accelerator.device)).cpu()
             record = {"step": step, "reward_mean": gathered.mean().item(), "reward_std": gathered.std().item(),
@@ -241,8 +268,15 @@ def run(ctx, config: Config) -> dict:
                       "finished_fraction": batch.finished.float().mean().item(), **update,
                       "seconds": time.perf_counter() - step_start, "seconds_rollout": rollout_seconds,
                       "seconds_update": time.perf_counter() - update_start}
+            text_stats = completion_stats([ids[mask.bool()].tolist() for ids, mask in
+                                           zip(batch.response_ids, batch.response_mask, strict=True)])
+            record.update(distinct_2=text_stats["distinct_2"], repetition_3=text_stats["repetition_3"],
+                          **watch.ledger.metrics())
+            monitor.record(reward_mean=record["reward_mean"], reward_std=record["reward_std"], kl=mean_kl,
+                           entropy=update["entropy"], completion_length=record["completion_length"],
+                           distinct_2=text_stats["distinct_2"], repetition_3=text_stats["repetition_3"])
             history.append(record)
-            if rank == 0 and (step % config.logging_steps == 0 or step == config.max_steps):
+            if rank == 0 and (step % config.logging_steps == 0 or step == config.max_steps or stopped_by):
                 log.write(**record)
                 info(f"step {step}/{config.max_steps}: reward {record['reward_mean']:.3f}±{record['reward_std']:.3f} "
                      f"KL {mean_kl:.3f} (β {kl_used:.4f}) entropy {update['entropy']:.2f} "
@@ -252,25 +286,33 @@ def run(ctx, config: Config) -> dict:
                         if update.get("kl_limit_hit") else ""))
             if rank == 0 and (step % config.sample_every == 0 or step == 1):
                 log_samples(log, step, prompts, batch.texts, raw_scores.tolist())
-            if (step % config.save_steps == 0 or stop.requested) and step < config.max_steps:
+            if (step % config.save_steps == 0 or stop.requested or stopped_by) and step < config.max_steps:
                 if rank == 0:
                     save_checkpoint(ctx.checkpoint_dir, step, unwrapped, optimizer, scheduler,
                                     {"kl_controller": kl_controller.state_dict(),
-                                     "score_moments": score_moments.state_dict(), "eval_before": before},
+                                     "score_moments": score_moments.state_dict(), "eval_before": before,
+                                     "compute": watch.state_dict(), "monitor_history": monitor.history,
+                                     "judge_before": judge_before},
                                     keep=config.save_total_limit)
                 accelerator.wait_for_everyone()
+            if stopped_by:
+                info(f"{ctx.stage.name}: stopped at step {step}: the next step would pass the {stopped_by} budget")
+                break
             if stop.requested:
                 progress_bar.close()
                 raise KeyboardInterrupt
     progress_bar.close()
     runtime = time.perf_counter() - started
     after = evaluate() if held_out else {}
+    judge_after = judged.take_mean() if judged is not reward else None
     accelerator.wait_for_everyone()
     metrics = {"steps": step, "reference": reference.description, "train_runtime_s": round(runtime, 1),
                "kl_coef_final": kl_controller.value,
                "kl_target": config.kl_target, "kl_limit": config.kl_limit, "processes": world,
                "trainable_sha256": trainable_digest(unwrapped), "initial_trainable_sha256": initial_digest,
-               **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()}}
+               **{f"eval_{k}_before": v for k, v in before.items()}, **{f"eval_{k}": v for k, v in after.items()},
+               **watch.metrics(), **monitor.finish(judge_before, judge_after),
+               **({"stopped_by_budget": stopped_by} if stopped_by else {})}
     if history:
         metrics.update(train_reward_first=history[0]["reward_mean"], train_reward_last=history[-1]["reward_mean"],
                        train_kl_last=history[-1]["kl"])

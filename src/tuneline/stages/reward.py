@@ -120,7 +120,7 @@ def run(ctx, config: Config) -> dict:
     before = evaluate(model)
     started = time.perf_counter()
     result = train(model, config, ctx, [max(len(c), len(r)) for c, r in pairs], step_fn, evaluate,
-                   full_finetune=adapter.type == "full")
+                   full_finetune=adapter.type == "full", sequences=[((len(c), 0), (len(r), 0)) for c, r in pairs])
     train_seconds = time.perf_counter() - started
     after = evaluate(model)
     if adapter.type == "lora":

@@ -54,7 +54,8 @@ def run(ctx, config: Config) -> dict:
 
     result = train(model, config, ctx, [len(e.input_ids) for e in examples], step_fn, evaluate,
                    full_finetune=ctx.pipeline.adapter.type == "full",
-                   weights=[e.num_label_tokens for e in examples])
+                   weights=[e.num_label_tokens for e in examples],
+                   sequences=[((len(e.input_ids), e.num_label_tokens),) for e in examples])
     after = evaluate(model)
     save_artifact(model, tokenizer, ctx.stage_dir)
     finish_training(ctx.stage_dir)

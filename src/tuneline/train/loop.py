@@ -25,8 +25,9 @@ from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
 from tuneline.runtime import StopRequest, process_rank, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
+from tuneline.train.budget import BudgetWatch
 from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
-from tuneline.train.flops import peak_matmul_flops, training_flops_per_token
+from tuneline.train.flops import FlopsLedger, ModelShape, ledger_for, peak_matmul_flops, training_flops
 from tuneline.train.sharding import same_pass_count, sum_unsharded_gradients
 
 StepFn = Callable[[Any, list[int]], tuple[Any, dict[str, float]]]
@@ -42,6 +43,8 @@ class LoopResult:
     trainable_sha256: str = ""  # of the trained weights, checked equal on every process
     processes: int = 1
     history: list[dict[str, Any]] = field(default_factory=list)
+    compute: dict[str, Any] = field(default_factory=dict)  # the FLOPs ledger and budget (train.budget)
+    stopped_by: str | None = None  # "flops" or "seconds" when the stage's budget ended it
 
 
 def _sum_gradients(params) -> None:
@@ -76,14 +79,38 @@ def micro_batch_budget(setting: int | str, device_type: str) -> int | None:
     return 128 if setting == "auto" else int(setting)
 
 
+def grouped_batches(config: TrainingStageConfig, device_type: str) -> bool:
+    # passes within a batch are cut longest-first, which removes most padding without
+    # grouping whole batches by length (grouped batches train worse: measured in bench_dpo)
+    budget = micro_batch_budget(config.micro_batch_tokens, device_type)
+    return budget is None if config.group_by_length == "auto" else config.group_by_length
+
+
+def planned_batches(lengths: list[int], config: TrainingStageConfig, seed: int, device_type: str, world: int):
+    """The global batches `train` takes, in order, to its last step (a budget may stop it sooner)."""
+    grouped = grouped_batches(config, device_type)
+    per_epoch = len(step_batches(lengths, config, seed, 0, grouped, world))
+    total = config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
+    for position in range(total):
+        epoch, offset = divmod(position, per_epoch)
+        if offset == 0:
+            order = step_batches(lengths, config, seed, epoch, grouped, world)
+        yield order[offset]
+
+
 def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: StepFn,
           evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False,
-          weights: list[float] | None = None) -> LoopResult:
+          weights: list[float] | None = None, sequences: list[tuple[tuple[int, int], ...]] | None = None,
+          ledger: FlopsLedger | None = None) -> LoopResult:
     """Train `model` on examples of the given lengths.
 
     `step_fn` returns the mean loss over the examples it was given; `weights` says what
     that mean is over (SFT: each example's labelled tokens; default: 1 per example), so
     a batch cut into several forward passes gets exactly the gradient of the whole batch.
+    `sequences` gives, for the FLOPs ledger, each sequence an example trains on (a preference
+    pair: chosen and rejected) as (tokens, positions the loss projects through the head);
+    default: its length, every position; `ledger` may already hold
+    the stage's passes before training (e.g. DPO's reference log-probs).
     """
     import torch
     from transformers import get_scheduler
@@ -91,9 +118,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     rank, world = process_rank()
     device = next(model.parameters()).device
     budget = micro_batch_budget(config.micro_batch_tokens, device.type)
-    # passes within a batch are cut longest-first, which removes most padding without
-    # grouping whole batches by length (grouped batches train worse: measured in bench_dpo)
-    grouped = budget is None if config.group_by_length == "auto" else config.group_by_length
+    grouped = grouped_batches(config, device.type)
     weights = weights if weights is not None else [1.0] * len(lengths)
     bf16 = use_bf16(config.precision, device.type)
     if device.type == "cpu":
@@ -118,18 +143,25 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         if hasattr(model, "enable_input_require_grads"):
             model.enable_input_require_grads()
 
-    step = 0  # also the number of global batches consumed
+    step, progress = 0, {}  # step: also the number of global batches consumed
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
     if checkpoint is not None:
-        step = load_checkpoint(checkpoint, model, optimizer, scheduler)["step"]
+        progress = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        step = progress["step"]
         info(f"resumed from {checkpoint.name} (step {step}/{total_steps})")
 
-    flops_per_token = training_flops_per_token(model, full_finetune)
+    shape = ModelShape.of(model)
+    sequences = sequences or [((n, n),) for n in lengths]
+    example_flops = [sum(training_flops(shape, n, full_finetune, head) for n, head in seqs) for seqs in sequences]
+    watch = BudgetWatch.of(getattr(config, "budget", None), ledger or ledger_for(ctx))
+    if "compute" in progress:
+        watch.load_state_dict(progress["compute"])
     peak = peak_matmul_flops("bfloat16" if bf16 else "float32", "cuda" if device.type == "cuda" else "cpu")
     log = ctx.log
     history: list[dict[str, Any]] = []
-    window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
-    run_start, run_tokens = time.perf_counter(), 0
+    window_loss, window_tokens, window_flops, window_start = 0.0, 0, 0.0, time.perf_counter()
+    run_start, run_tokens, run_flops = time.perf_counter(), 0, 0.0
+    stopped_by = None
     last_loss = float("nan")
     epoch_cache: dict[int, list[list[int]]] = {}
 
@@ -163,6 +195,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 step_loss += loss.item() * share
                 local_share += share
                 window_tokens += int(metrics.pop("tokens", 0))
+                window_flops += sum(example_flops[i] for i in chunk)
                 for key, value in metrics.items():
                     step_metrics[key] = step_metrics.get(key, 0.0) + value * share
             local_share = local_share or 1.0  # logged figures: this process's mean over its examples
@@ -178,7 +211,11 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
             optimizer.zero_grad(set_to_none=True)
             step += 1
             progress_bar.update(1)
-            if step % config.logging_steps == 0 or step == total_steps:
+            watch.ledger.add("training", sum(example_flops[i] for i in batch))
+            watch.step_done()
+            stopped_by = watch.exhausted(sum(example_flops[i] for i in global_batch(step))) if step < total_steps \
+                else None
+            if step % config.logging_steps == 0 or step == total_steps or stopped_by:
                 elapsed = time.perf_counter() - window_start
                 steps_in_window = (step - 1) % config.logging_steps + 1
                 last_loss = window_loss / steps_in_window
@@ -186,21 +223,28 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 record = {"step": step, "epoch": round(step / batches_per_epoch, 3), "loss": last_loss,
                           "learning_rate": scheduler.get_last_lr()[0], "grad_norm": grad_norm,
                           "tokens_per_second": tokens_per_second,
-                          "mfu": tokens_per_second * flops_per_token / peak, **step_metrics}
+                          "mfu": window_flops * world / max(elapsed, 1e-9) / peak, **step_metrics,
+                          **watch.ledger.metrics()}
                 history.append(record)
                 if rank == 0:
                     log.write(**record)
                 progress_bar.set_postfix(loss=f"{last_loss:.4f}", tok_s=f"{tokens_per_second:.0f}")
                 run_tokens += window_tokens
-                window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
+                run_flops += window_flops
+                window_loss, window_tokens, window_flops, window_start = 0.0, 0, 0.0, time.perf_counter()
             if evaluate is not None and config.eval_steps and step % config.eval_steps == 0 and step < total_steps:
                 eval_metrics = evaluate(model)
                 model.train()
                 if rank == 0:
                     log.write(step=step, **{f"eval_{k}": v for k, v in eval_metrics.items()})
-            if rank == 0 and not sharded and (step % config.save_steps == 0 or stop.requested) and step < total_steps:
-                save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler, {},
-                                keep=config.save_total_limit)
+            if rank == 0 and not sharded and (step % config.save_steps == 0 or stop.requested or stopped_by) \
+                    and step < total_steps:
+                save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler,
+                                {"compute": watch.state_dict()}, keep=config.save_total_limit)
+            if stopped_by:
+                info(f"{ctx.stage.name}: stopped at step {step}: the next step would pass the {stopped_by} budget "
+                     f"({watch.metrics()['budget_' + stopped_by]:.4g})")
+                break
             if stop.requested:
                 progress_bar.close()
                 raise KeyboardInterrupt
@@ -212,8 +256,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     runtime = time.perf_counter() - run_start
     tokens_per_second = run_tokens * world / max(runtime, 1e-9)
     return LoopResult(steps=step, train_loss=last_loss, runtime_s=runtime, tokens_per_second=tokens_per_second,
-                      mfu=tokens_per_second * flops_per_token / peak, trainable_sha256=_agreed_digest(model, world),
-                      processes=world, history=history)
+                      mfu=run_flops * world / max(runtime, 1e-9) / peak, trainable_sha256=_agreed_digest(model, world),
+                      processes=world, history=history, compute=watch.metrics(), stopped_by=stopped_by)
 
 
 def _shard_if_configured(model, ctx) -> bool:
