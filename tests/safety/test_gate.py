@@ -33,8 +33,7 @@ def serving_config(path, base, adapter_folder, allow: list[str]) -> str:
 
 
 def test_serve_refuses_a_blocked_adapter_and_serves_it_with_the_override(tiny_lm_dir, tmp_path, capsys):
-    from tiny_models import write_tiny_adapter
-
+    from support.models import write_tiny_adapter
     from tuneline.models.gate import write_gate
     from tuneline.serve.app import RunningServer
     from tuneline.serve.config import load_server_config
