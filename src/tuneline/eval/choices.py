@@ -47,3 +47,13 @@ def choose(model, tokenizer, prompts: Sequence[list[Message]], options: Sequence
     scores = reply_logprobs(model, tokenizer, flat_prompts, flat_options, batch_size=batch_size, desc=desc)
     width = len(options)
     return [scores[row * width:(row + 1) * width] for row in range(len(prompts))]
+
+
+def yes_probability(model, tokenizer, prompts: Sequence[list[Message]], batch_size: int = 8,
+                    desc: str = "yes/no judge") -> list[float]:
+    """P(yes) / (P(yes) + P(no)) for replies "yes" and "no" to each prompt: a judge that
+    reads the model's belief instead of parsing free text."""
+    import math
+
+    scores = choose(model, tokenizer, prompts, ["yes", "no"], batch_size=batch_size, desc=desc)
+    return [1.0 / (1.0 + math.exp(max(-50.0, min(50.0, no - yes)))) for yes, no in scores]
