@@ -36,3 +36,17 @@ def significantly_better(first_correct: Sequence[bool], second_correct: Sequence
     """(first beats second at `level`, the test's figures): more wins and p < level."""
     test = mcnemar_exact(first_correct, second_correct)
     return test["first_only"] > test["second_only"] and test["p_value"] < level, test
+
+
+def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (Wilson 1927; Agresti & Coull 1998):
+
+        (p̂ + z²/2n ± z·sqrt(p̂(1-p̂)/n + z²/4n²)) / (1 + z²/n)
+    """
+    if total == 0:
+        return 0.0, 1.0
+    p = successes / total
+    centre = p + z * z / (2 * total)
+    spread = z * (p * (1 - p) / total + z * z / (4 * total * total)) ** 0.5
+    scale = 1 + z * z / total
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
