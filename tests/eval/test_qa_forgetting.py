@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tuneline.eval.qa import QACase, declines, score_answers
+from tuneline.eval.qa import QACase, calibrated_verdicts, declines, score_answers
 from tuneline.eval.significance import wilson_interval
 
 
@@ -39,6 +39,12 @@ def test_qa_shares_count_correct_declined_and_hallucinated_answers():
     assert declines("Sorry, I cannot answer that.", 0.0, 0.75) and not declines("Press Save.", 0.3, 0.75)
 
 
+def test_the_judge_threshold_sits_between_its_verdicts_on_right_and_wrong_answers():
+    # thresholds: (0.9 + 0.7) / 2 = 0.8 and (0.6 + 0.2) / 2 = 0.4
+    assert calibrated_verdicts([0.85, 0.75, 0.45, 0.35], [0.9, 0.9, 0.6, 0.6], [0.7, 0.7, 0.2, 0.2]) == \
+        [True, False, True, False]
+
+
 def test_a_docs_run_reports_qa_and_the_general_loss_rise(tmp_path, tiny_lm_dir):
     from tuneline.pipeline.runner import run_pipeline
 
@@ -51,6 +57,7 @@ def test_a_docs_run_reports_qa_and_the_general_loss_rise(tmp_path, tiny_lm_dir):
     (tmp_path / "docs_train.jsonl").write_text("".join(row(f"How long do refunds take, case {i}?", "Five days.")
                                                        for i in range(8)))
     (tmp_path / "docs_eval.jsonl").write_text(row("How long does a refund take?", "Five business days.")
+                                              + row("What does Team cost?", "7 euros a device.")
                                               + row("Can the app fly a drone?", "That is not covered in the "
                                                     "documentation, so I can't answer it reliably.", False))
     (tmp_path / "general.jsonl").write_text("".join(
@@ -80,7 +87,8 @@ stages:
     assert list(details) == ["base", "docs_only", "mixed"]
     for suites in details.values():
         qa = suites["qa"]
-        assert qa["questions"] == 1 and qa["unanswerable_questions"] == 1
+        assert qa["questions"] == 2 and qa["unanswerable_questions"] == 1
+        assert 0 <= qa["judge_discriminates"] <= 1
         assert qa["correct_judge_ci_low"] <= qa["correct_judge"] <= qa["correct_judge_ci_high"]
         assert 0 <= qa["abstention"] <= 1 and 0 <= qa["hallucination"] <= 1
         forgetting = suites["forgetting"]
@@ -88,4 +96,4 @@ stages:
                                                         ["general_loss"])
     assert details["base"]["forgetting"]["loss_rise"] == 0
     answers = (run_dir / "eval" / "qa_answers.jsonl").read_text().splitlines()
-    assert len(answers) == 6 and json.loads(answers[0])["reference"] == "Five business days."
+    assert len(answers) == 9 and json.loads(answers[0])["reference"] == "Five business days."

@@ -3,7 +3,11 @@
 For each target's greedy answer to each held-out question:
 
 - correct (judge): a chat model reads passage, question, reference answer and the answer,
-  and P(yes) > 0.5 on "is the answer correct?" (eval/choices.py: log-probabilities, no parsing);
+  and is asked "same facts as the reference?" (eval/choices.py: P(yes) from log-probabilities,
+  no parsing). A small judge says yes to nearly anything, so each question's threshold is
+  calibrated: halfway between the judge's P(yes) for the reference answer itself and for
+  another question's reference answer (`judge_discriminates`: the share of questions where
+  the first is higher, i.e. where the judge can tell at all);
 - correct (similarity): cosine of the answer's and the reference's MiniLM embeddings is at
   least `similarity_threshold` (and its mean);
 - abstention: on questions the docs do not answer, the answer declines (it is close to the
@@ -100,6 +104,11 @@ def score_answers(cases: list[QACase], answers: list[str], judged_yes: list[bool
     return metrics
 
 
+def calibrated_verdicts(candidate: list[float], reference: list[float], other: list[float]) -> list[bool]:
+    """P(yes | candidate) above the midpoint of P(yes | reference) and P(yes | a wrong answer)."""
+    return [c > (r + o) / 2 for c, r, o in zip(candidate, reference, other, strict=True)]
+
+
 def score_qa(cases: list[QACase], answers: dict[str, list[str]], judge, similarity_threshold: float,
              abstain_answer: str, batch_size: int = 8) -> dict[str, dict[str, float]]:
     """{target: numbers}; `judge` is (model, tokenizer) of the yes/no judge."""
@@ -111,17 +120,30 @@ def score_qa(cases: list[QACase], answers: dict[str, list[str]], judge, similari
     references = embed_texts([case.reference for case in cases])
     abstain = embed_texts([abstain_answer])[0]
     model, tokenizer = judge
+    asked = [i for i, case in enumerate(cases) if case.answerable]
+
+    def judged(replies: list[str], desc: str) -> list[float]:
+        return yes_probability(model, tokenizer, [judge_prompt(cases[i], reply) for i, reply in zip(asked, replies,
+                                                                                                     strict=True)],
+                               batch_size=batch_size, desc=desc)
+
+    on_reference = judged([cases[i].reference for i in asked], "judge calibration (references)")
+    # another question's reference answer: wrong for this question (the next one, cyclically)
+    on_other = judged([cases[asked[(k + 1) % len(asked)]].reference for k in range(len(asked))],
+                      "judge calibration (wrong answers)")
     results = {}
     for target, texts in answers.items():
         vectors = embed_texts([text or " " for text in texts])
         similarity = np.sum(vectors * references, axis=1).tolist()
         abstain_similarity = (vectors @ abstain).tolist()
-        asked = [i for i, case in enumerate(cases) if case.answerable]
-        probabilities = yes_probability(model, tokenizer, [judge_prompt(cases[i], texts[i]) for i in asked],
-                                        batch_size=batch_size, desc=f"judging {target}'s answers")
+        verdicts = calibrated_verdicts(judged([texts[i] for i in asked], f"judging {target}'s answers"),
+                                       on_reference, on_other)
         judged_yes = [False] * len(cases)
-        for i, p in zip(asked, probabilities, strict=True):
-            judged_yes[i] = p > 0.5
+        for i, verdict in zip(asked, verdicts, strict=True):
+            judged_yes[i] = verdict
         results[target] = score_answers(cases, texts, judged_yes, similarity, abstain_similarity,
                                         similarity_threshold)
+        if asked:
+            results[target]["judge_discriminates"] = sum(r > o for r, o in zip(on_reference, on_other,
+                                                                                 strict=True)) / len(asked)
     return results

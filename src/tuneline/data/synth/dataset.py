@@ -102,6 +102,8 @@ def write_dataset(pairs: list[QAPair], output: Path, eval_fraction: float, seed:
         held = round(len(group) * eval_fraction)
         evaluation += group[:held]
         train += group[held:]
+    rng.shuffle(train)
+    rng.shuffle(evaluation)  # a capped eval (max_examples) then holds both kinds of question
     paths = output / "train.jsonl", output / "eval.jsonl"
     for path, split in zip(paths, (train, evaluation), strict=True):
         atomic_write_text(path, "".join(json.dumps(p.row(), ensure_ascii=False) + "\n" for p in split))
