@@ -37,7 +37,7 @@ def main() -> None:
     from tuneline.data.chat import tokenize_conversation
     from tuneline.data.load import load_records
     from tuneline.models.load import attach_adapter, load_causal_lm
-    from tuneline.train.batching import pad_batch
+    from tuneline.models.padding import pad_batch
     from tuneline.train.flops import ModelShape, peak_matmul_flops, training_flops
     from tuneline.train.logprobs import causal_lm_loss
 

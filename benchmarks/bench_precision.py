@@ -34,7 +34,7 @@ def main() -> None:
     from tuneline.data.chat import tokenize_conversation
     from tuneline.models.load import attach_adapter, load_causal_lm
     from tuneline.runtime import cpu_bf16_features
-    from tuneline.train.batching import pad_batch
+    from tuneline.models.padding import pad_batch
     from tuneline.train.logprobs import causal_lm_loss
 
     model, tokenizer = load_causal_lm(common.MODEL)

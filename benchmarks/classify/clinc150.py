@@ -67,7 +67,8 @@ def main() -> None:
     metrics = json.loads((stage / "metrics.json").read_text())
     with open(stage / "predictions.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    models = [name for name in ("fine_tuned", "majority", "frozen_embeddings") if name in rows[0]]
+    models = [name for name in ("fine_tuned", "majority", "frozen_embeddings", "label_names", "generative")
+              if name in rows[0]]
     results = {
         "run_dir": str(run_dir),
         "in_scope_accuracy": {name: in_scope_accuracy(rows, name) for name in models},
@@ -76,11 +77,15 @@ def main() -> None:
         "train_runtime_s": metrics["train_runtime_s"], "baseline_runtime_s": metrics["baseline_runtime_s"],
         "steps": metrics["steps"], "epochs": metrics["epochs"], "stopped_reason": metrics["stopped_reason"],
         "wall_s": round(wall, 1),
+        "mcnemar_p_value": {name: metrics.get(f"vs_{name}_p_value") for name in models[1:]},
+        "beats": {name: metrics.get(f"beats_{name}") for name in models[1:]},
     }
     (run_dir / "clinc150_results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{'model':<20}{'in-scope acc':>14}{'all acc':>10}")
+    print(f"{'model':<20}{'in-scope acc':>14}{'all acc':>10}   fine_tuned better (McNemar, all texts)")
     for name in models:
-        print(f"{name:<20}{results['in_scope_accuracy'][name]:>14.4f}{results['all_accuracy'][name]:>10.4f}")
+        versus = "" if name == "fine_tuned" else (f"   {'yes' if results['beats'][name] else 'no'}, "
+                                                  f"p = {results['mcnemar_p_value'][name]:.3g}")
+        print(f"{name:<20}{results['in_scope_accuracy'][name]:>14.4f}{results['all_accuracy'][name]:>10.4f}{versus}")
     print(f"training {metrics['train_runtime_s']} s ({metrics['steps']} steps, {metrics['epochs']} epochs, "
           f"{metrics['stopped_reason']}); baselines {metrics['baseline_runtime_s']} s; wall {wall:.0f} s")
     print(f"results: {run_dir / 'clinc150_results.json'}")

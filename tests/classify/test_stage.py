@@ -15,8 +15,9 @@ from tuneline.pipeline.runner import run_pipeline
 
 
 @pytest.fixture(scope="module")
-def full_run(tiny_encoder_dir, keyword_data):
-    config = write_pipeline(keyword_data, tiny_encoder_dir)
+def full_run(tiny_encoder_dir, tiny_lm_dir, keyword_data):
+    config = write_pipeline(keyword_data, tiny_encoder_dir,
+                            f"    zero_shot: [label_names, generative]\n    zero_shot_model: {tiny_lm_dir}\n")
     run_dir = run_pipeline(config, output_dir=str(keyword_data / "runs"))
     return run_dir / "classify"
 
@@ -34,7 +35,13 @@ def test_fine_tuning_learns_and_reports_both_baselines(full_run):
     assert set(metrics["per_class"]) == {"billing", "login", "sync"}
     report = (full_run / "report" / "report.md").read_text()
     assert "fine_tuned" in report and "majority" in report and "frozen_embeddings" in report
-    for name in ("fine_tuned", "majority", "frozen_embeddings"):
+    # zero-shot rows, and "beats" only with McNemar's test behind it, printed beside the table
+    for name in ("label_names", "generative"):
+        assert 0 <= metrics[f"baseline_{name}_accuracy"] <= 1
+        assert f"vs {name}: wins" in report
+    assert "McNemar" in report
+    assert metrics["beats_majority"] is (metrics["vs_majority_p_value"] < 0.05)
+    for name in ("fine_tuned", "majority", "frozen_embeddings", "label_names", "generative"):
         assert (full_run / "report" / f"{name}_confusion.png").stat().st_size > 1000
         rows = list(csv.reader(open(full_run / "report" / f"{name}_confusion.csv")))
         assert rows[0] == ["true \\ predicted", "billing", "login", "sync"]

@@ -1,4 +1,4 @@
-"""`tuneline data inspect FILE` and `tuneline data prepare CONFIG`."""
+"""`tuneline data inspect FILE`, `tuneline data prepare CONFIG` and `tuneline data synth CONFIG`."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def register(subparsers) -> None:
     prepare.add_argument("config", help="prepare YAML file")
     prepare.add_argument("--json", action="store_true", help="print the report as JSON")
     prepare.set_defaults(handler=_prepare)
+
+    synth = data_sub.add_parser(
+        "synth", help="question/answer pairs from a folder of documents, written by a teacher model",
+        description="Read a synth file (docs, output, teacher, filters): chunk the documents (.md, .txt, .html) by "
+                    "headings, then word windows with overlap; have the teacher (a local or builtin chat model, or "
+                    "an OpenAI-compatible endpoint) write question/answer pairs and questions the docs do not "
+                    "answer; keep the pairs it finds supported by their passage; drop near-duplicates; write "
+                    "train.jsonl and eval.jsonl (SFT records that keep their passage) and report.json. Each "
+                    "chunk's result is cached: run it again after a kill and finished chunks are not redone.")
+    synth.add_argument("config", help="synth YAML file")
+    synth.set_defaults(handler=_synth)
     data.set_defaults(handler=lambda args: data.print_help() or 2)
 
 
@@ -72,4 +83,19 @@ def _prepare(args: argparse.Namespace) -> int:
         print(json.dumps(json.loads((result.output / "report.json").read_text()), indent=2))
     else:
         print(result.summary())
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from tuneline.data.synth.config import read_synth_config
+    from tuneline.eval.synth import synthesize
+
+    config = read_synth_config(args.config)
+    report = synthesize(config)
+    print(f"{report['kept']} pairs kept ({report['train']} train, {report['eval']} eval; unanswerable "
+          f"{report['unanswerable']['train']} + {report['unanswerable']['eval']}) from {report['chunks']} chunks of "
+          f"{report['documents']} documents; {report['chunks_from_cache']} chunks from the cache")
+    for reason, count in report["dropped"].items():
+        print(f"  dropped: {count} × {reason}")
+    print(f"written: {config.output}/train.jsonl, eval.jsonl, report.json")
     return 0

@@ -66,7 +66,7 @@ class DatasetConfig(Strict):
     """A named dataset: a file, folder or hub name, its format and its held-out split."""
 
     path: str | None = Field(None, description="file or folder, relative to the pipeline file; or a hub dataset name. "
-                                               "With `stage:`, the file in that stage's folder")
+                                               "With `stage:`, the file in that stage's folder (or `mix:` instead)")
     stage: str | None = Field(None, description="a dataset an earlier stage of this run writes (constitution, "
                                                 "ai_feedback): that stage's name; path defaults to preferences.jsonl")
     format: str = Field("auto", description="auto, messages, sharegpt, alpaca, prompt_completion, preference, hh, kto, csv, tsv, parquet, hf_disk, hub, annotations (path: a database URL)")
@@ -78,12 +78,17 @@ class DatasetConfig(Strict):
     limit: int | None = Field(None, ge=1, description="use only the first N records (quick experiments)")
     curation: CurationConfig | None = Field(
         None, description="clean before use: dedupe, length/quality filters, PII, train/eval leakage (docs/data.md)")
+    mix: dict[str, float] | None = Field(
+        None, description="instead of path: other datasets' training splits by weight, e.g. {docs: 0.8, general: 0.2} "
+                          "(data/mix.py; docs/data.md)")
+    mix_size: int | None = Field(None, ge=1, description="mix: records in the mixed training split (default: the "
+                                                         "most that keeps every share without repeating a record)")
 
     @model_validator(mode="after")
     def _path_or_stage(self) -> DatasetConfig:
-        if self.path is None and self.stage is None:
-            raise ValueError("path: a dataset needs `path:` (a file, folder or hub name) or `stage:` (an earlier "
-                             "stage that writes one)")
+        if self.path is None and self.stage is None and self.mix is None:
+            raise ValueError("path: a dataset needs `path:` (a file, folder or hub name), `stage:` (an earlier "
+                             "stage that writes one) or `mix:` (other datasets by weight)")
         if self.stage is not None and self.path is None:
             self.path = "preferences.jsonl"
         return self
@@ -192,7 +197,24 @@ class PipelineConfig(Strict):
                     f"stages.{index}.dataset: '{stage.dataset}' is not defined under datasets: "
                     f"(defined: {sorted(self.datasets) or 'none'})")
             names.append(stage.name)
+        self._check_mixes()
         return self
+
+    def _check_mixes(self) -> None:
+        for name, dataset in self.datasets.items():
+            if (dataset.path is None) == (dataset.mix is None):
+                raise ValueError(f"datasets.{name}: give either path: (a file) or mix: (weights of other datasets), "
+                                 f"not {'both' if dataset.path else 'neither'}")
+            for part in dataset.mix or {}:
+                if part not in self.datasets:
+                    raise ValueError(f"datasets.{name}.mix.{part}: '{part}' is not defined under datasets: "
+                                     f"(defined: {sorted(self.datasets)})")
+                if self.datasets[part].mix is not None:
+                    raise ValueError(f"datasets.{name}.mix.{part}: '{part}' is itself a mix; "
+                                     "mix files (datasets with path:) only")
+                if not dataset.mix[part] > 0:
+                    raise ValueError(f"datasets.{name}.mix.{part}: the weight must be above 0 (got "
+                                     f"{dataset.mix[part]}); leave the dataset out of the mix instead")
 
 
 def dump_resolved(config: PipelineConfig) -> dict[str, Any]:

@@ -34,6 +34,8 @@ class EvalInputs:
     preferences: list[Preference] = field(default_factory=list)  # preference
     prompts: list[PromptCase] = field(default_factory=list)  # generate, winrate
     labeled: list[LabeledText] = field(default_factory=list)  # classification
+    qa: list[Any] = field(default_factory=list)  # qa: eval.qa.QACase
+    general: list[Conversation] = field(default_factory=list)  # forgetting: general instruction data
 
 
 @dataclass
@@ -91,10 +93,12 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
              winrate_pairs: list[tuple[str, str]] | None = None, judge_factory: Callable[[], Any] | None = None,
              reward_source: Callable[[list[list[Message]], list[str]], list[float]] | None = None,
              classifiers: list[Target] | None = None, lm_eval_options: dict[str, Any] | None = None,
-             dtype: str = "float32", generation_backend: str = "hf") -> EvalResult:
+             dtype: str = "float32", generation_backend: str = "hf",
+             qa_options: dict[str, Any] | None = None) -> EvalResult:
     """Run `suites` on every target; `judge_factory` builds the win-rate judge when needed,
     `reward_source` (optional) scores answers and preference pairs with a reward model;
-    `reference_targets` are models that are only some target's reference (implicit rewards)."""
+    `reference_targets` are models that are only some target's reference (implicit rewards);
+    `qa_options` (judge, similarity_threshold, abstain_answer) configure the qa suite."""
     from tuneline.eval.implicit import implicit_rewards, score_pairs
     from tuneline.models.load import load_for_inference
 
@@ -104,6 +108,7 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
     generate = bool({"generate", "winrate"} & set(suites)) and bool(inputs.prompts)
     score_preferences = "preference" in suites and bool(inputs.preferences)
     pair_scores = {}
+    qa_answers: dict[str, list[str]] = {}
     for target in [*targets, *(reference_targets or [])] if score_preferences else targets:
         with status(f"evaluating {target.name} ({target.reference})"):
             model, tokenizer = load_for_inference(target.reference, dtype=dtype)
@@ -126,6 +131,17 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
                                                               max_new_tokens) if generation_backend == "vllm" else \
                     generate_chat(model, tokenizer, conversations, max_new_tokens=max_new_tokens, batch_size=batch_size)
                 results["generation"] = generation_summary(generations[target.name])
+            if "forgetting" in suites and inputs.general:
+                from tuneline.eval.metrics import heldout_loss
+
+                general = heldout_loss(model, tokenizer, inputs.general, max_length, batch_size)
+                results["forgetting"] = {"general_loss": general["loss"], "general_perplexity": general["perplexity"]}
+            if "qa" in suites and inputs.qa:
+                from tuneline.eval.generate import generate_chat
+
+                qa_answers[target.name] = [g.text for g in generate_chat(
+                    model, tokenizer, [c.messages for c in inputs.qa], max_new_tokens=max_new_tokens,
+                    batch_size=batch_size, desc="answering held-out questions")]
             if "lm-eval" in suites:
                 from tuneline.eval.lm_eval_bridge import run_lm_eval
 
@@ -140,6 +156,13 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
             details["targets"][name]["reward"] = {"mean_reward": statistics.fmean(scores)}
     if reward_source is not None and "preference" in suites and inputs.preferences:
         details["targets"][REWARD_MODEL_COLUMN] = {"preference": reward_model_preference(reward_source, inputs.preferences)}
+    if "forgetting" in suites:
+        from tuneline.eval.forgetting import add_loss_rise
+
+        add_loss_rise(details["targets"], next((t.name for t in targets if t.name == "base"),
+                                               targets[0].name if targets else None))
+    if qa_answers:
+        _qa_suite(inputs.qa, qa_answers, qa_options or {}, details["targets"], out_dir, batch_size, dtype)
     if "winrate" in suites:
         details["winrate"] = _winrates(targets, inputs, generations, winrate_pairs, judge_factory, details["notes"])
     if "classification" in suites:
@@ -154,6 +177,24 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
     atomic_write_json(out_dir / "metrics.json", metrics)
     atomic_write_text(out_dir / "samples.jsonl", "".join(_jsonl(s) for s in samples))
     return EvalResult(metrics=metrics, samples=samples)
+
+
+def _qa_suite(cases: list[Any], answers: dict[str, list[str]], options: dict[str, Any], targets: dict[str, Any],
+              out_dir: Path, batch_size: int, dtype: str) -> None:
+    """Judge every target's answers with one judge model, loaded once after the targets."""
+    from tuneline.eval.qa import score_qa
+    from tuneline.models.load import load_for_inference
+
+    with status(f"qa: judging answers with {options['judge']}"):
+        judge = load_for_inference(options["judge"], dtype=dtype)
+        for name, scores in score_qa(cases, answers, judge, options.get("similarity_threshold", 0.75),
+                                     options["abstain_answer"], batch_size).items():
+            targets[name]["qa"] = scores
+        _free(judge)
+    atomic_write_text(out_dir / "qa_answers.jsonl", "".join(
+        _jsonl({"target": name, "question": case.messages[-1]["content"], "reference": case.reference,
+                "answerable": case.answerable, "answer": text})
+        for name, texts in answers.items() for case, text in zip(cases, texts, strict=True)))
 
 
 def _jsonl(record: dict[str, Any]) -> str:

@@ -63,11 +63,33 @@ class RunData:
             saved = self._saved(name, task, view)
             if saved is not None and (saved / "report.json").exists():
                 self._splits[key] = _read_saved(saved, task)
+            elif dataset.mix is not None:
+                self._splits[key] = self._mixed(name, task, dataset)
+                self._save(key)
             else:
                 self._splits[key] = load_splits(dataset, task=task, seed=self.config.seed, name=name,
                                                 reader=self.rows)
                 self._save(key)
         return self._splits[key]
+
+    def _mixed(self, name: str, task: str, dataset: DatasetConfig) -> DatasetSplits:
+        """A `mix:` dataset from its parts' splits (data/mix.py)."""
+        from tuneline.data.mix import mix_records
+
+        parts = {part: self.splits(part, task) for part in dataset.mix}
+        for part, splits in parts.items():
+            if not splits.train:
+                raise DataError(f"dataset '{part}' has no {task} training records to mix into '{name}'",
+                                where=f"datasets.{name}.mix.{part}", fix="check that dataset, or leave it out of the mix")
+        train, taken = mix_records({part: splits.train for part, splits in parts.items()}, dataset.mix,
+                                   dataset.mix_size, self.config.seed)
+        evaluation = [record for splits in parts.values() for record in splits.eval]
+        shares = ", ".join(f"{part} {weight:g}" for part, weight in dataset.mix.items())
+        report = LoadReport(path=f"mix of {shares}", task=task, container="mix", schema="mix",
+                            why="given in the config", use=f"seeded draw (seed {self.config.seed})",
+                            rows_read=sum(len(splits.train) for splits in parts.values()), records=len(train),
+                            splits={"train": len(train), "eval": len(evaluation), "taken": taken, "dataset": name})
+        return DatasetSplits(train=train, eval=evaluation, report=report)
 
     def attach(self, run_dir: Path) -> None:
         """The run directory now exists: save what validation loaded before it did."""

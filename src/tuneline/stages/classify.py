@@ -1,7 +1,9 @@
 """Stage `classify`: fine-tune an encoder (BERT family; default builtin:minilm-l6) to
 label text, and score it on the held-out split beside two baselines fitted on the same
-training split: the majority class and logistic regression on the frozen base encoder's
-embeddings. Writes model/ (plain transformers, with id2label), report/ (confusion
+training split (the majority class and logistic regression on the frozen base encoder's
+embeddings) and two zero-shot ones (label names by embedding similarity; a chat model
+choosing the label by log-probability). "Beats" a baseline only when McNemar's exact test
+on the paired predictions says so (eval/significance.py). Writes model/ (plain transformers, with id2label), report/ (confusion
 matrices, per-model metrics, report.md) and predictions.csv.
 """
 
@@ -14,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tuneline.config.references import ENCODER
+from tuneline.config.references import CHAT_MODEL, ENCODER
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.errors import ConfigError, DataError
 from tuneline.io import atomic_write_text
@@ -50,6 +52,10 @@ class Config(TrainingStageConfig):
     head_learning_rate: float | None = Field(None, gt=0, description="learning rate of the fresh head "
                                                                     "(None: 20 × learning_rate)")
     baselines: bool = Field(True, description="fit the majority and frozen-embedding baselines on the same split")
+    zero_shot: list[Literal["label_names", "generative"]] = Field(
+        ["label_names"], description="zero-shot baselines (single-label): label_names (nearest label-name "
+                                     "embedding of the base encoder), generative (zero_shot_model picks a label)")
+    zero_shot_model: str = Field(CHAT_MODEL, description="chat model of the generative zero-shot baseline")
     # Defaults that differ from chat-model training:
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate of the encoder body")
     lr_scheduler: Literal["linear", "cosine", "constant"] = Field("linear", description="decay after warm-up")
@@ -231,6 +237,11 @@ def run(ctx, config: Config) -> dict[str, Any]:
                 train_embeddings, train_all.labels, eval_embeddings, label_names, config.multi_label,
                 balanced=config.class_weights == "balanced", seed=ctx.seed)
             baseline_seconds = time.monotonic() - started
+    if config.baselines and config.zero_shot and not config.multi_label:
+        started = time.monotonic()
+        predictions.update(zero_shot_predictions(config, model.base_model, tokenizer, evaluation.texts, eval_tokens,
+                                                 label_names, pad_id))
+        baseline_seconds += time.monotonic() - started
 
     if ctx.pipeline.adapter.type == "lora":
         model = attach_encoder_lora(model, ctx.pipeline.adapter)
@@ -264,18 +275,18 @@ def run(ctx, config: Config) -> dict[str, Any]:
               for name, predicted in predictions.items()}
     save_artifact(model, tokenizer, ctx.stage_dir)
     atomic_write_text(ctx.stage_dir / "predictions.csv", predictions_csv(evaluation, predictions, config.multi_label))
-    table = comparison_table(scores)
+    significance, significance_lines = compare_to_baselines(evaluation.labels, predictions, config.multi_label)
+    table = comparison_table(scores) + "\n\n" + "\n".join(significance_lines)
     atomic_write_text(report_dir / "report.md", report_markdown(table, scores["fine_tuned"], result, unseen))
     info(table)
 
     fine_tuned = scores["fine_tuned"]
     metrics: dict[str, Any] = {key: fine_tuned[key] for key in ("accuracy", "macro_f1", "weighted_f1")}
-    for name in ("majority", "frozen_embeddings"):
+    for name in BASELINES:
         if name in scores:
             for key in ("accuracy", "macro_f1", "weighted_f1"):
                 metrics[f"baseline_{name}_{key}"] = scores[name][key]
-    if "frozen_embeddings" in scores:
-        metrics["beats_frozen_embeddings"] = fine_tuned["accuracy"] > scores["frozen_embeddings"]["accuracy"]
+    metrics.update(significance)
     metrics.update({
         "labels": len(label_names), "train_examples": len(train.texts), "validation_examples": len(validation.texts),
         "eval_examples": len(evaluation.texts), "eval_unseen_labels": dict(unseen),
@@ -287,6 +298,53 @@ def run(ctx, config: Config) -> dict[str, Any]:
         "worst_confused": fine_tuned.get("worst_confused", []), "data": load_report.to_dict(),
     })
     return metrics
+
+
+BASELINES = ("majority", "frozen_embeddings", "label_names", "generative")
+
+
+def zero_shot_predictions(config: Config, encoder, tokenizer, texts, eval_tokens, label_names, pad_id) -> dict:
+    """The zero-shot rows: no training example seen, only the label names."""
+    from tuneline.eval.classification_baselines import generative_predictions, label_name_predictions, label_text
+    from tuneline.models.classifier import mean_pooled_embeddings, tokenize_texts
+    from tuneline.models.load import load_causal_lm
+
+    predictions = {}
+    if "label_names" in config.zero_shot:
+        with status("zero-shot baseline: nearest label-name embedding"):
+            names = tokenize_texts(tokenizer, [label_text(label) for label in label_names], config.max_length)
+            predictions["label_names"] = label_name_predictions(
+                mean_pooled_embeddings(encoder, eval_tokens, pad_id), mean_pooled_embeddings(encoder, names, pad_id),
+                label_names)
+    if "generative" in config.zero_shot:
+        with status(f"zero-shot baseline: {config.zero_shot_model} choosing a label by log-probability"):
+            chat_model, chat_tokenizer = load_causal_lm(config.zero_shot_model)
+            predictions["generative"] = generative_predictions(chat_model, chat_tokenizer, texts, label_names)
+            del chat_model
+    return predictions
+
+
+def compare_to_baselines(true: list, predictions: dict[str, list], multi_label: bool) -> tuple[dict, list[str]]:
+    """beats_<baseline> (more right answers AND McNemar p < 0.05) with its p-value, and a
+    printed line per baseline."""
+    from tuneline.eval.significance import SIGNIFICANCE_LEVEL, significantly_better
+
+    def correct(predicted):
+        return [sorted(p) == sorted(t) if multi_label else p == t for p, t in zip(predicted, true, strict=True)]
+
+    tuned = correct(predictions["fine_tuned"])
+    metrics, lines = {}, [f"fine_tuned against each baseline, McNemar's exact test (significant at p < "
+                          f"{SIGNIFICANCE_LEVEL}); wins = texts only that model gets right:"]
+    for name in BASELINES:
+        if name not in predictions:
+            continue
+        beats, test = significantly_better(tuned, correct(predictions[name]))
+        metrics[f"beats_{name}"] = beats
+        metrics[f"vs_{name}_p_value"] = test["p_value"]
+        verdict = "beats it" if beats else "not significantly better"
+        lines.append(f"  vs {name}: wins {test['first_only']} to {test['second_only']}, "
+                     f"p = {test['p_value']:.3g} → {verdict}")
+    return metrics, lines
 
 
 def predictions_csv(evaluation, predictions: dict[str, list], multi_label: bool) -> str:

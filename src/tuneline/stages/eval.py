@@ -3,6 +3,9 @@
     - type: eval
       suites: [loss, preference, winrate]   # targets default to base + every trained stage
 
+`qa` scores answers to held-out questions written by `tuneline data synth` (judge,
+similarity, abstention, hallucination); `forgetting` the held-out loss on general data
+(`datasets: {forgetting: NAME}`) and its rise over the base model.
 Datasets default to what the trained stages used (their held-out split, same seed), the
 win rate to the final model against the base, judged by the run's reward stage when it
 has one. Writes metrics.json, samples.jsonl and report.html into the stage folder.
@@ -15,14 +18,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tuneline.config.schema import GenerationBackendChoice, StageConfig, Strict
+from tuneline.data.synth.config import NOT_IN_DOCS
 from tuneline.safety.config import SafetyConfig
 from tuneline.stages import contract
 from tuneline.stages.contract import StageContract
 
-SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval", "safety"]
+SuiteName = Literal["loss", "preference", "winrate", "generate", "classification", "lm-eval", "safety", "qa",
+                    "forgetting"]
 CONTRACT = StageContract(
     summary="measure base and trained stages on held-out data: loss, preference, win rate, generation, "
-            "lm-eval, safety audit and release gate",
+            "lm-eval, safety audit and release gate, qa (answers about documents), forgetting",
     reads=None,
     writes="report",
 )
@@ -30,7 +35,7 @@ CONTRACT = StageContract(
 
 # The record type of the data each suite reads; an earlier stage that read the same type
 # lends its dataset (its held-out split) to the suite.
-SUITE_DATA = {"loss": "sft", "preference": "preference", "classification": "classification"}
+SUITE_DATA = {"loss": "sft", "preference": "preference", "classification": "classification", "qa": "sft"}
 
 
 class JudgeConfig(Strict):
@@ -51,6 +56,14 @@ class LmEvalConfig(Strict):
     limit: float | None = Field(None, gt=0, description="examples per task (a fraction if < 1); None: all")
     num_fewshot: int | None = Field(None, ge=0, description="few-shot examples; None: the task's default")
     apply_chat_template: bool = Field(False, description="render lm-eval prompts with the model's chat template")
+
+
+class QaOptions(Strict):
+    judge: str | None = Field(None, description="chat model judging answers yes/no by log-probability (a target name "
+                                                "or model reference); default: the pipeline's base model")
+    similarity_threshold: float = Field(0.75, gt=0, le=1, description="MiniLM cosine at or above which an answer "
+                                                                      "matches its reference (or the abstain answer)")
+    abstain_answer: str = Field(NOT_IN_DOCS, description="the answer taught for questions the docs do not answer")
 
 
 class Config(GenerationBackendChoice, StageConfig):
@@ -74,6 +87,8 @@ class Config(GenerationBackendChoice, StageConfig):
     lm_eval: LmEvalConfig = Field(default_factory=LmEvalConfig, description="lm-evaluation-harness options")
     safety: SafetyConfig = Field(default_factory=SafetyConfig, description="safety suite: prompts, detectors, gate "
                                                                            "(docs/safety.md)")
+    qa: QaOptions = Field(default_factory=QaOptions, description="qa suite: held-out questions about documents "
+                                                                 "(data synth output): judge, similarity, abstention")
 
 
 def earlier_stages(ctx) -> list[Any]:
@@ -106,6 +121,23 @@ def dataset_for(ctx, config: Config, suite: str) -> str | None:
 def held_out(ctx, config: Config, suite: str, task: str) -> list[Any]:
     name = dataset_for(ctx, config, suite)
     return ctx.dataset(task, name).eval[: config.max_examples] if name else []
+
+
+def qa_inputs(ctx, config: Config) -> list[Any]:
+    """Held-out questions of the qa dataset, with the passage and answerable flag its
+    synth file keeps (a mix's parts are searched; general records have none and are left out)."""
+    from tuneline.eval.qa import qa_cases, synth_rows
+
+    name = dataset_for(ctx, config, "qa")
+    if name is None:
+        return []
+    dataset = ctx.pipeline.datasets[name]
+    rows: dict[str, Any] = {}
+    for part in [ctx.pipeline.datasets[p] for p in dataset.mix] if dataset.mix else [dataset]:
+        for path in (part.path, part.eval_path):
+            if path and path.endswith(".jsonl"):
+                rows.update(synth_rows(path))
+    return qa_cases(ctx.dataset("sft", name).eval[: config.max_examples], rows)
 
 
 def prompts_for(ctx, config: Config) -> list[Any]:
@@ -187,6 +219,20 @@ def run(ctx, config: Config) -> dict:
         inputs.preferences = held_out(ctx, config, "preference", "preference")
     if {"generate", "winrate"} & set(suites):
         inputs.prompts = prompts_for(ctx, config)
+    if "qa" in suites:
+        inputs.qa = qa_inputs(ctx, config)
+    if "forgetting" in suites:
+        if "forgetting" not in config.datasets:
+            from tuneline.errors import ConfigError
+
+            raise ConfigError("the forgetting suite needs general instruction data to measure the model on",
+                              where=f"stages.{ctx.stage.name}.datasets",
+                              fix="add `forgetting: <dataset>` under the eval stage's datasets: (data the "
+                                  "fine-tune was not about, e.g. general chat)")
+        inputs.general = held_out(ctx, config, "forgetting", "sft")
+    qa_judge = config.qa.judge or base
+    if (ctx.run_dir / qa_judge).is_dir():
+        qa_judge = str(ctx.run_dir / qa_judge)
     classifiers = []
     if "classification" in suites:
         inputs.labeled = held_out(ctx, config, "classification", "classification")
@@ -216,7 +262,8 @@ def run(ctx, config: Config) -> dict:
                       winrate_pairs=winrate_pairs or None,
                       judge_factory=judge_factory, reward_source=source, classifiers=classifiers,
                       lm_eval_options=config.lm_eval.model_dump() if "lm-eval" in suites else None, dtype=dtype,
-                      generation_backend=generation_backend(config.generation_backend))
+                      generation_backend=generation_backend(config.generation_backend),
+                      qa_options={**config.qa.model_dump(), "judge": qa_judge})
     print(before_after(result.metrics["details"], result.samples, config.show_samples), flush=True)
     if "safety" in suites:  # audit, release gate and report section: tuneline.safety.suite
         from tuneline.safety.suite import run_safety_suite

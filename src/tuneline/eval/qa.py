@@ -1,0 +1,149 @@
+"""The `qa` eval suite: a domain assistant on held-out questions about its documents.
+
+For each target's greedy answer to each held-out question:
+
+- correct (judge): a chat model reads passage, question, reference answer and the answer,
+  and is asked "same facts as the reference?" (eval/choices.py: P(yes) from log-probabilities,
+  no parsing). A small judge says yes to nearly anything, so each question's threshold is
+  calibrated: halfway between the judge's P(yes) for the reference answer itself and for
+  another question's reference answer (`judge_discriminates`: the share of questions where
+  the first is higher, i.e. where the judge can tell at all);
+- correct (similarity): cosine of the answer's and the reference's MiniLM embeddings is at
+  least `similarity_threshold` (and its mean);
+- abstention: on questions the docs do not answer, the answer declines (it is close to the
+  taught "not in the documentation" answer, or says so in words);
+- hallucination: an answer that neither is correct nor declines, over all questions
+  (answerable and not), i.e. a confident wrong answer.
+
+Shares come with 95% Wilson intervals (eval/significance.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tuneline.data.records import Conversation, Message
+from tuneline.eval.significance import wilson_interval
+
+DECLINES = re.compile(r"not (covered|mentioned|described|documented|in the (documentation|docs))|"
+                      r"(can't|cannot|can not|unable to) (answer|find|say)|don't know|no information", re.I)
+
+
+@dataclass
+class QACase:
+    messages: list[Message]  # the question (and any system turn), without the answer
+    reference: str
+    passage: str
+    answerable: bool
+
+
+def qa_cases(conversations: list[Conversation], rows: dict[str, dict[str, Any]]) -> list[QACase]:
+    """Held-out conversations whose question appears in `rows` (question → the synth row,
+    with passage and answerable); others (e.g. mixed-in general data) are left out."""
+    cases = []
+    for conversation in conversations:
+        messages = list(conversation.messages)
+        if len(messages) < 2 or messages[-1]["role"] != "assistant":
+            continue
+        reference = messages.pop()["content"]
+        row = rows.get(messages[-1]["content"].strip())
+        if row is not None:
+            cases.append(QACase(messages, reference, row.get("passage") or "", bool(row.get("answerable", True))))
+    return cases
+
+
+def synth_rows(path: str) -> dict[str, dict[str, Any]]:
+    """question → row, for the rows of a JSONL file that carry a passage (synth output)."""
+    from tuneline.data.readers import RawRow, read_rows
+
+    rows = {}
+    for item in read_rows(path, "jsonl"):
+        if isinstance(item, RawRow) and "passage" in item.data and isinstance(item.data.get("messages"), list):
+            questions = [m.get("content") for m in item.data["messages"] if isinstance(m, dict) and m.get("role") == "user"]
+            if questions and isinstance(questions[-1], str):
+                rows[questions[-1].strip()] = item.data
+    return rows
+
+
+def judge_prompt(case: QACase, answer: str) -> list[Message]:
+    return [{"role": "user", "content":
+             f"Passage:\n{case.passage}\n\nQuestion: {case.messages[-1]['content']}\n"
+             f"Reference answer: {case.reference}\nCandidate answer: {answer}\n\n"
+             "Does the candidate answer give the same facts as the reference answer? Reply yes or no."}]
+
+
+def declines(answer: str, similarity_to_abstain: float, threshold: float) -> bool:
+    return bool(DECLINES.search(answer)) or similarity_to_abstain >= threshold
+
+
+def share(flags: list[bool], name: str) -> dict[str, float]:
+    low, high = wilson_interval(sum(flags), len(flags))
+    return {name: sum(flags) / len(flags) if flags else float("nan"), f"{name}_ci_low": low, f"{name}_ci_high": high}
+
+
+def score_answers(cases: list[QACase], answers: list[str], judged_yes: list[bool], similarity: list[float],
+                  abstain_similarity: list[float], similarity_threshold: float) -> dict[str, float]:
+    """The suite's numbers for one target (judge verdicts and similarities already computed)."""
+    answerable = [i for i, case in enumerate(cases) if case.answerable]
+    unanswerable = [i for i, case in enumerate(cases) if not case.answerable]
+    declined = [declines(answers[i], abstain_similarity[i], similarity_threshold) for i in range(len(cases))]
+    correct_judge = [judged_yes[i] and not declined[i] for i in answerable]
+    metrics: dict[str, float] = {"questions": len(answerable), "unanswerable_questions": len(unanswerable)}
+    if answerable:
+        metrics.update(share(correct_judge, "correct_judge"))
+        metrics.update(share([similarity[i] >= similarity_threshold for i in answerable], "correct_similarity"))
+        metrics["mean_similarity"] = sum(similarity[i] for i in answerable) / len(answerable)
+        metrics["false_abstention"] = sum(declined[i] for i in answerable) / len(answerable)
+    if unanswerable:
+        metrics.update(share([declined[i] for i in unanswerable], "abstention"))
+    wrong = [not declined[i] and not judged_yes[i] if cases[i].answerable else not declined[i]
+             for i in range(len(cases))]
+    metrics.update(share(wrong, "hallucination"))
+    return metrics
+
+
+def calibrated_verdicts(candidate: list[float], reference: list[float], other: list[float]) -> list[bool]:
+    """P(yes | candidate) above the midpoint of P(yes | reference) and P(yes | a wrong answer)."""
+    return [c > (r + o) / 2 for c, r, o in zip(candidate, reference, other, strict=True)]
+
+
+def score_qa(cases: list[QACase], answers: dict[str, list[str]], judge, similarity_threshold: float,
+             abstain_answer: str, batch_size: int = 8) -> dict[str, dict[str, float]]:
+    """{target: numbers}; `judge` is (model, tokenizer) of the yes/no judge."""
+    import numpy as np
+
+    from tuneline.eval.choices import yes_probability
+    from tuneline.models.embed import embed_texts
+
+    references = embed_texts([case.reference for case in cases])
+    abstain = embed_texts([abstain_answer])[0]
+    model, tokenizer = judge
+    asked = [i for i, case in enumerate(cases) if case.answerable]
+
+    def judged(replies: list[str], desc: str) -> list[float]:
+        return yes_probability(model, tokenizer, [judge_prompt(cases[i], reply) for i, reply in zip(asked, replies,
+                                                                                                     strict=True)],
+                               batch_size=batch_size, desc=desc)
+
+    on_reference = judged([cases[i].reference for i in asked], "judge calibration (references)")
+    # another question's reference answer: wrong for this question (the next one, cyclically)
+    on_other = judged([cases[asked[(k + 1) % len(asked)]].reference for k in range(len(asked))],
+                      "judge calibration (wrong answers)")
+    results = {}
+    for target, texts in answers.items():
+        vectors = embed_texts([text or " " for text in texts])
+        similarity = np.sum(vectors * references, axis=1).tolist()
+        abstain_similarity = (vectors @ abstain).tolist()
+        verdicts = calibrated_verdicts(judged([texts[i] for i in asked], f"judging {target}'s answers"),
+                                       on_reference, on_other)
+        judged_yes = [False] * len(cases)
+        for i, verdict in zip(asked, verdicts, strict=True):
+            judged_yes[i] = verdict
+        results[target] = score_answers(cases, texts, judged_yes, similarity, abstain_similarity,
+                                        similarity_threshold)
+        if asked:
+            results[target]["judge_discriminates"] = sum(r > o for r, o in zip(on_reference, on_other,
+                                                                                 strict=True)) / len(asked)
+    return results
