@@ -33,8 +33,10 @@ ifneq ($(SYSTEM_PACKAGES_NEEDED),)
 	else echo "note: install $(SYSTEM_PACKAGES_NEEDED) (Debian packages) for the annotation tests"; fi
 endif
 
+# One pytest worker per logical CPU (pytest-xdist), each test file on one worker so its session
+# fixtures are built once; each worker runs torch on one thread (tests/conftest.py).
 test: $(STAMP) system-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n logical --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -85,10 +85,7 @@ class DatasetConfig(Strict):
                                                          "most that keeps every share without repeating a record)")
 
     @model_validator(mode="after")
-    def _path_or_stage(self) -> DatasetConfig:
-        if self.path is None and self.stage is None and self.mix is None:
-            raise ValueError("path: a dataset needs `path:` (a file, folder or hub name), `stage:` (an earlier "
-                             "stage that writes one) or `mix:` (other datasets by weight)")
+    def _stage_file(self) -> DatasetConfig:
         if self.stage is not None and self.path is None:
             self.path = "preferences.jsonl"
         return self
@@ -203,8 +200,9 @@ class PipelineConfig(Strict):
     def _check_mixes(self) -> None:
         for name, dataset in self.datasets.items():
             if (dataset.path is None) == (dataset.mix is None):
-                raise ValueError(f"datasets.{name}: give either path: (a file) or mix: (weights of other datasets), "
-                                 f"not {'both' if dataset.path else 'neither'}")
+                raise ValueError(f"datasets.{name}: give either path: (a file; or stage: for a dataset an earlier "
+                                 f"stage writes) or mix: (weights of other datasets), not "
+                                 f"{'both' if dataset.path else 'neither'}")
             for part in dataset.mix or {}:
                 if part not in self.datasets:
                     raise ValueError(f"datasets.{name}.mix.{part}: '{part}' is not defined under datasets: "
