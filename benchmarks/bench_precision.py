@@ -33,8 +33,8 @@ def main() -> None:
     from tuneline.config.schema import AdapterConfig
     from tuneline.data.chat import tokenize_conversation
     from tuneline.models.load import attach_adapter, load_causal_lm
-    from tuneline.runtime import cpu_bf16_features
     from tuneline.models.padding import pad_batch
+    from tuneline.runtime import cpu_bf16_features
     from tuneline.train.logprobs import causal_lm_loss
 
     model, tokenizer = load_causal_lm(common.MODEL)
