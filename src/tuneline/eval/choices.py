@@ -57,3 +57,31 @@ def yes_probability(model, tokenizer, prompts: Sequence[list[Message]], batch_si
 
     scores = choose(model, tokenizer, prompts, ["yes", "no"], batch_size=batch_size, desc=desc)
     return [1.0 / (1.0 + math.exp(max(-50.0, min(50.0, no - yes)))) for yes, no in scores]
+
+
+def first_token_choice(model, tokenizer, conversations: Sequence[list[Message]], options: Sequence[Sequence[str]],
+                       batch_size: int = 8) -> list[list[float]]:
+    """For each conversation, the probability of each option as the first token of the
+    assistant's reply, normalised over the options. An option is a set of spellings
+    ("yes", "Yes", " yes"): its probability is the sum over their first tokens. One forward
+    pass per batch, left-padded with positions counted over real tokens, so a conversation
+    gets the same figure alone or in a batch. (`choose` scores whole replies instead.)"""
+    import torch
+
+    from tuneline.data.chat import tokenize_prompt
+    from tuneline.models.padding import left_pad, positions_from_mask
+
+    ids = [sorted({tokenizer(word, add_special_tokens=False)["input_ids"][0] for word in option}) for option in options]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = next(model.parameters()).device
+    prompts = [tokenize_prompt(tokenizer, messages) for messages in conversations]
+    out: list[list[float]] = []
+    with torch.no_grad():
+        for start in range(0, len(prompts), batch_size):
+            input_ids, mask = left_pad(prompts[start:start + batch_size], pad_id)
+            logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
+                           position_ids=positions_from_mask(mask).to(device)).logits[:, -1, :].float()
+            log_probs = torch.log_softmax(logits, dim=-1)
+            per_option = torch.stack([torch.logsumexp(log_probs[:, group], dim=-1) for group in ids], dim=-1)
+            out.extend(torch.softmax(per_option, dim=-1).tolist())
+    return out

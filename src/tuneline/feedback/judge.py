@@ -33,30 +33,11 @@ def comparison(prompt: list[Message], first: str, second: str, principle: Princi
 
 
 def choice_probabilities(model, tokenizer, conversations: list[list[Message]], batch_size: int = 8) -> list[float]:
-    """For each conversation, P(next token is "A") / (P("A") + P("B")) after the assistant
-    turn starts: the judge's probability that answer A is better."""
-    import torch
+    """For each comparison chat, P("A") / (P("A") + P("B")) as the first token of the reply:
+    the judge's probability that answer A is better."""
+    from tuneline.eval.choices import first_token_choice
 
-    from tuneline.data.chat import tokenize_prompt
-    from tuneline.models.padding import left_pad, positions_from_mask
-
-    ids = [_first_token(tokenizer, letter) for letter in ("A", "B")]
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    device = next(model.parameters()).device
-    prompts = [tokenize_prompt(tokenizer, messages) for messages in conversations]
-    out: list[float] = []
-    with torch.no_grad():
-        for start in range(0, len(prompts), batch_size):
-            input_ids, mask = left_pad(prompts[start:start + batch_size], pad_id)
-            logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
-                           position_ids=positions_from_mask(mask).to(device)).logits[:, -1, :].float()
-            pair = torch.log_softmax(logits, dim=-1)[:, ids]
-            out.extend(torch.softmax(pair, dim=-1)[:, 0].tolist())
-    return out
-
-
-def _first_token(tokenizer, letter: str) -> int:
-    return tokenizer(letter, add_special_tokens=False)["input_ids"][0]
+    return [p[0] for p in first_token_choice(model, tokenizer, conversations, [["A"], ["B"]], batch_size)]
 
 
 @dataclass

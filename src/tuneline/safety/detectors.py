@@ -160,34 +160,12 @@ class JudgeDetector:
         return [0.5 if p is None else p for p in parsed]
 
 
-def _first_tokens(tokenizer, words: list[str]) -> list[int]:
-    ids = {tokenizer.encode(w, add_special_tokens=False)[0] for w in words}
-    return sorted(ids)
-
-
 def yes_probabilities(model, tokenizer, conversations: list[list[dict]], batch_size: int = 8) -> list[float]:
     """P(yes) / (P(yes) + P(no)) for the assistant's first token after each conversation."""
-    import torch
+    from tuneline.eval.choices import first_token_choice
 
-    from tuneline.data.chat import tokenize_prompt
-
-    yes = _first_tokens(tokenizer, ["yes", "Yes", " yes", " Yes"])
-    no = _first_tokens(tokenizer, ["no", "No", " no", " No"])
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    device = next(model.parameters()).device
-    prompts = [tokenize_prompt(tokenizer, c) for c in conversations]
-    out: list[float] = []
-    with torch.no_grad():
-        for start in range(0, len(prompts), batch_size):
-            batch = prompts[start:start + batch_size]
-            width = max(len(p) for p in batch)
-            ids = torch.tensor([[pad] * (width - len(p)) + p for p in batch], device=device)
-            mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in batch], device=device)
-            logits = model(input_ids=ids, attention_mask=mask).logits[:, -1, :].float()
-            log_yes = torch.logsumexp(logits[:, yes], dim=-1)
-            log_no = torch.logsumexp(logits[:, no], dim=-1)
-            out += torch.sigmoid(log_yes - log_no).tolist()
-    return out
+    options = [["yes", "Yes", " yes", " Yes"], ["no", "No", " no", " No"]]
+    return [p[0] for p in first_token_choice(model, tokenizer, conversations, options, batch_size)]
 
 
 class RewardDetector:
