@@ -69,11 +69,7 @@ def line_plot_png(title: str, lines: dict[str, list[tuple[int, float]]], xlabel:
     axes.grid(alpha=0.3)
     if lines:
         axes.legend(fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
 def bar_plot_png(title: str, values: dict[str, float], ylabel: str = "") -> bytes:
@@ -88,11 +84,7 @@ def bar_plot_png(title: str, values: dict[str, float], ylabel: str = "") -> byte
     axes.set_title(title)
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3, axis="y")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
 def stage_figures(stage_dir: Path, label_prefix: str = "") -> dict[str, dict[str, list[tuple[int, float]]]]:
@@ -101,3 +93,14 @@ def stage_figures(stage_dir: Path, label_prefix: str = "") -> dict[str, dict[str
     for group, series in grouped(read_series(stage_dir / "log.jsonl")).items():
         figures[group] = {f"{label_prefix}{key}": points for key, points in series.items()}
     return figures
+
+
+def figure_png(figure) -> bytes:
+    """A finished matplotlib figure as PNG bytes (the figure is closed)."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from tuneline.eval.plots import figure_png
 from tuneline.io import atomic_write_json, atomic_write_text
 
 # Two-sided 95% quantiles of Student's t by degrees of freedom (beyond 30: the normal's 1.96).
@@ -85,7 +86,6 @@ def _budget(budget: float | None) -> str:
 def curve_png(rows: list[dict[str, Any]], key: str, title: str, start: float | None = None) -> bytes | None:
     """Quality against the method stage's FLOPs: a line per method, 95% intervals as error bars;
     the prompt arm (no training FLOPs) as a dashed horizontal line, the start as a dotted one."""
-    import io
 
     import matplotlib
 
@@ -110,11 +110,7 @@ def curve_png(rows: list[dict[str, Any]], key: str, title: str, start: float | N
     axes.set_xlabel("FLOPs spent by the method's stage")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
 def leader_lines(summary: dict[str, Any]) -> list[str]:
