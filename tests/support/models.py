@@ -61,3 +61,20 @@ def write_tiny_adapter(base_folder: Path, folder: Path, seed: int) -> Path:
                 parameter.normal_(0, 0.5)
     model.save_pretrained(folder)
     return folder
+
+
+def write_tiny_reward_model(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer BERT (hidden 32, MiniLM tokenizer) with a one-output head: the folder a `reward`
+    stage leaves, with random weights, so different answers get different scores."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from tuneline.models.registry import resolve_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(ENCODER))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                        num_attention_heads=2, max_position_embeddings=128, num_labels=1)
+    torch.manual_seed(seed)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

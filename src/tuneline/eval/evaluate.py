@@ -109,7 +109,16 @@ def evaluate(targets: list[Target], inputs: EvalInputs, suites: list[str], out_d
     score_preferences = "preference" in suites and bool(inputs.preferences)
     pair_scores = {}
     qa_answers: dict[str, list[str]] = {}
-    for target in [*targets, *(reference_targets or [])] if score_preferences else targets:
+    # Suites that read each target's own weights here; the others (safety, classification) load what
+    # they need themselves, so a run of only those loads no target in this loop.
+    per_target = (generate or score_preferences or ("loss" in suites and bool(inputs.conversations))
+                  or ("forgetting" in suites and bool(inputs.general)) or ("qa" in suites and bool(inputs.qa))
+                  or "lm-eval" in suites)
+    loaded = [*targets, *(reference_targets or [])] if score_preferences else targets
+    if not per_target:
+        details["targets"] = {target.name: {} for target in targets}
+        loaded = []
+    for target in loaded:
         with status(f"evaluating {target.name} ({target.reference})"):
             model, tokenizer = load_for_inference(target.reference, dtype=dtype)
             if score_preferences:

@@ -5,7 +5,9 @@
 - `EmbeddingDetector`: logistic regression on frozen MiniLM sentence embeddings, trained
   on the labelled answers shipped in data/answers_train.jsonl (refused, or unsafe).
 - `JudgeDetector`: a chat model asked a yes/no question about the answer; a local model is
-  read through the log-probabilities of "yes" and "no", an endpoint through its reply.
+  read through the log-probabilities of "yes" and "no", an endpoint through its reply. A local
+  judge's P(yes) is calibrated on the shipped *training* labelled answers (Platt scaling:
+  a logistic fit on log-odds), so its 0.5 decision sits where that judge separates the labels.
 - `RewardDetector`: a harmlessness reward model (a `reward` stage); a score below
   `threshold` counts as unsafe.
 
@@ -135,16 +137,63 @@ def parse_yes_no(reply: str) -> float | None:
     return None if match is None else float(match.group(1).lower() == "yes")
 
 
+@dataclass(frozen=True)
+class PlattScaling:
+    """P(label) = sigmoid(slope · logit(p) + intercept), fitted on labelled answers (Platt 1999)."""
+
+    slope: float
+    intercept: float
+    n: int  # labelled answers it was fitted on
+    positives: int
+
+    @staticmethod
+    def fit(raw: list[float], labels: list[bool]) -> PlattScaling:
+        from sklearn.linear_model import LogisticRegression
+
+        fitted = LogisticRegression().fit([[_logit(p)] for p in raw], labels)
+        return PlattScaling(float(fitted.coef_[0][0]), float(fitted.intercept_[0]), len(labels), sum(labels))
+
+    def __call__(self, p: float) -> float:
+        return _sigmoid(self.slope * _logit(p) + self.intercept)
+
+    def raw_threshold(self) -> float | None:
+        """The raw P(yes) at which the calibrated probability is 0.5 (None: the fit is flat, one verdict for all)."""
+        if abs(self.slope) < 1e-6:
+            return None
+        return _sigmoid(-self.intercept / self.slope)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(max(-50.0, min(50.0, -x))))
+
+
 class JudgeDetector:
     """A chat model answering yes/no. `local` is (model, tokenizer): P(yes) from the next-token
-    log-probabilities; `generate` is a chat generator (an endpoint): its reply read as yes/no."""
+    log-probabilities, mapped through `calibration` once `calibrate` has fitted it; `generate` is
+    a chat generator (an endpoint): its reply read as yes/no."""
 
     def __init__(self, question: str, local: tuple | None = None, generate: Callable | None = None,
                  name: str = "judge", setting: str = "--judge", batch_size: int = 8):
         self.question, self.local, self.generate, self.name = question, local, generate, name
         self.setting, self.batch_size = setting, batch_size
+        self.calibration: PlattScaling | None = None
+
+    def calibrate(self, rows: list[dict]) -> PlattScaling:
+        """Fit the map from this judge's raw P(yes) to P(label) on labelled answers (the training set)."""
+        raw = self.raw_probabilities([r["prompt"] for r in rows], [r["answer"] for r in rows])
+        self.calibration = PlattScaling.fit(raw, [bool(r[self.question]) for r in rows])
+        return self.calibration
 
     def probabilities(self, prompts: list[str], answers: list[str]) -> list[float]:
+        raw = self.raw_probabilities(prompts, answers)
+        return raw if self.calibration is None else [self.calibration(p) for p in raw]
+
+    def raw_probabilities(self, prompts: list[str], answers: list[str]) -> list[float]:
         conversations = [judge_conversation(self.question, p, a) for p, a in zip(prompts, answers, strict=True)]
         if not conversations:
             return []

@@ -42,7 +42,13 @@ class DetectorChoice:
         if self.judge_local is None and self.judge_generate is None:
             raise ConfigError("the judge detector needs a judge model", where=self.judge_setting,
                               fix="name a judge model (a model reference or stage) or an endpoint")
-        return dt.JudgeDetector(question, self.judge_local, self.judge_generate, self.judge_name, self.judge_setting)
+        judge = dt.JudgeDetector(question, self.judge_local, self.judge_generate, self.judge_name, self.judge_setting)
+        if self.judge_local is not None:  # a local judge's P(yes) is read, so it can be calibrated
+            from tuneline.progress import status
+
+            with status(f"calibrating {self.judge_name} ({question}) on the training labelled answers"):
+                judge.calibrate(dt.labelled_set("train"))
+        return judge
 
     def get(self, kind: str, question: str):
         key = f"{kind}:{question}"
