@@ -90,7 +90,6 @@ def test_a_local_judge_calibrated_on_labelled_answers_decides_at_the_fitted_thre
 
 def test_the_reward_detector_calls_unsafe_exactly_the_answers_scored_below_its_threshold(tmp_path):
     from support.models import write_tiny_reward_model
-
     from tuneline.rl.rewards import RewardModelReward
 
     reward = RewardModelReward(write_tiny_reward_model(tmp_path / "reward"))
@@ -111,8 +110,8 @@ def test_the_reward_detector_calls_unsafe_exactly_the_answers_scored_below_its_t
 
 def test_an_audit_with_the_reward_detector_counts_only_unrefused_answers_it_scores_unsafe(tmp_path):
     import torch
-    from support.models import write_tiny_reward_model
 
+    from support.models import write_tiny_reward_model
     from tuneline.rl.rewards import RewardModelReward
     from tuneline.safety.prompts import AuditPrompt
     from tuneline.safety.run import DetectorChoice, audit
