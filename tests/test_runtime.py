@@ -58,3 +58,12 @@ def test_vllm_answers_make_the_rollout_batch_hf_generate_makes(smollm_tokenizer)
     assert batch.response_mask.tolist() == [[1, 1, 0], [1, 1, 1]]  # through the EOS; nothing after it
     assert batch.finished.tolist() == [True, False]
     assert batch.texts == ["Hello", "Hello worldHello"]
+
+
+def test_cpu_threads_for_inference_are_the_idle_cores():
+    from tuneline.runtime import idle_cpu_threads
+
+    assert idle_cpu_threads(cores=2, load=0.2) == 2  # a quiet machine: every core
+    assert idle_cpu_threads(cores=2, load=0.6) == 1  # one core busy elsewhere
+    assert idle_cpu_threads(cores=2, load=5.0) == 1  # overloaded: one thread, never none
+    assert idle_cpu_threads(cores=16, load=3.2) == 13

@@ -127,3 +127,25 @@ class StopRequest:
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+
+
+def idle_cpu_threads(cores: int | None = None, load: float | None = None) -> int:
+    """Threads for a CPU inference job: the cores the 1-minute load average leaves idle, at
+    least one. torch's default, every core, collapses on a shared machine: its threads wait
+    for each other at every small matmul while other processes hold the cores (SmolLM2-135M
+    generation on 2 busy cores, load ~4: 24x the wall time of one thread; benchmarks/RESULTS.md)."""
+    cores = cores or os.cpu_count() or 1
+    load = os.getloadavg()[0] if load is None else load
+    return max(1, min(cores, cores - round(load)))
+
+
+def use_cpu_threads(requested: int | None) -> int:
+    """Set torch's intra-op threads for this process: `requested`, else OMP_NUM_THREADS when
+    the environment sets it, else idle_cpu_threads(). Returns the number in use."""
+    import torch
+
+    if requested is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        requested = int(os.environ["OMP_NUM_THREADS"])
+    threads = requested if requested else idle_cpu_threads()
+    torch.set_num_threads(threads)
+    return threads
