@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from classify_helpers import keyword_rows, write_csv
+from support.classify import keyword_rows, write_csv
 
 from tuneline.cli.main import main
 

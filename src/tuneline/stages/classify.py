@@ -27,7 +27,9 @@ CONTRACT = StageContract(
     summary="fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
     reads="classification",
     writes="classifier",
-    # It fine-tunes its own encoder on one process, and restarts rather than resumes.
+    # Data parallel: every process trains on its slice of each batch; the first one alone fits
+    # the baselines, scores and writes. It restarts rather than resumes (no checkpoints).
+    data_parallel=True,
     unused=frozenset({"from", "micro_batch_tokens", "save_steps", "save_total_limit"}),
 )
 
@@ -156,13 +158,18 @@ def _targets(labels: list, label_names: list[str], multi_label: bool) -> list:
 
 def _validation_score(token_lists, labels, label_names, pad_id, config: Config):
     from tuneline.models.classifier import decide_labels, predict_logits, probabilities_from_logits
+    from tuneline.runtime import process_rank, sum_over_processes
+
+    rank, world = process_rank()
+    token_lists, labels = token_lists[rank::world], labels[rank::world]  # each process scores its share
 
     def score(model) -> float:
         probabilities = probabilities_from_logits(predict_logits(model, token_lists, pad_id), config.multi_label)
         predicted = decide_labels(probabilities, label_names, config.multi_label, config.threshold)
         # exact-match accuracy; for multi-label, the whole label set must match
         hits = [sorted(p) == sorted(t) if config.multi_label else p == t for p, t in zip(predicted, labels, strict=True)]
-        return sum(hits) / max(1, len(hits))
+        right, seen = sum_over_processes([sum(hits), len(hits)])
+        return right / max(1, seen)
 
     return score
 
@@ -190,7 +197,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
         probabilities_from_logits,
         tokenize_texts,
     )
-    from tuneline.runtime import use_bf16
+    from tuneline.runtime import barrier, process_rank, use_bf16
     from tuneline.stages.common import save_artifact
     from tuneline.train.classifier_loop import LoopSettings, train_classifier
 
@@ -225,7 +232,8 @@ def run(ctx, config: Config) -> dict[str, Any]:
     eval_tokens = tokenize_texts(tokenizer, evaluation.texts, config.max_length)
     predictions: dict[str, list] = {}
     baseline_seconds = 0.0
-    if config.baselines:
+    first = process_rank()[0] == 0
+    if config.baselines and first:
         with status("baselines: majority class, logistic regression on frozen embeddings"):
             started = time.monotonic()
             predictions["majority"] = majority_predictions(train.labels, len(evaluation.texts), config.multi_label)
@@ -237,11 +245,12 @@ def run(ctx, config: Config) -> dict[str, Any]:
                 train_embeddings, train_all.labels, eval_embeddings, label_names, config.multi_label,
                 balanced=config.class_weights == "balanced", seed=ctx.seed)
             baseline_seconds = time.monotonic() - started
-    if config.baselines and config.zero_shot and not config.multi_label:
+    if config.baselines and config.zero_shot and not config.multi_label and first:
         started = time.monotonic()
         predictions.update(zero_shot_predictions(config, model.base_model, tokenizer, evaluation.texts, eval_tokens,
                                                  label_names, pad_id))
         baseline_seconds += time.monotonic() - started
+    barrier()  # under data parallelism the other processes wait for the first one's baselines
 
     if ctx.pipeline.adapter.type == "lora":
         model = attach_encoder_lora(model, ctx.pipeline.adapter)
@@ -265,6 +274,9 @@ def run(ctx, config: Config) -> dict[str, Any]:
         multi_label=config.multi_label, class_weights=class_weight_vector(config, label_names, counts),
         validate=validate, log=ctx.log)
     model = plain_model(model)
+    save_artifact(model, tokenizer, ctx.stage_dir)  # the first process writes it, every process waits
+    if not first:
+        return {}  # the first process scores the model and writes the reports
 
     probabilities = probabilities_from_logits(predict_logits(model, eval_tokens, pad_id), config.multi_label)
     predictions = {"fine_tuned": decide_labels(probabilities, label_names, config.multi_label, config.threshold),
@@ -273,7 +285,6 @@ def run(ctx, config: Config) -> dict[str, Any]:
     scores = {name: evaluate_predictions(evaluation.labels, predicted, evaluation.texts, label_names, report_dir,
                                          name, config.multi_label)
               for name, predicted in predictions.items()}
-    save_artifact(model, tokenizer, ctx.stage_dir)
     atomic_write_text(ctx.stage_dir / "predictions.csv", predictions_csv(evaluation, predictions, config.multi_label))
     significance, significance_lines = compare_to_baselines(evaluation.labels, predictions, config.multi_label)
     table = comparison_table(scores) + "\n\n" + "\n".join(significance_lines)
@@ -290,7 +301,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
     metrics.update({
         "labels": len(label_names), "train_examples": len(train.texts), "validation_examples": len(validation.texts),
         "eval_examples": len(evaluation.texts), "eval_unseen_labels": dict(unseen),
-        "steps": result.steps, "epochs": result.epochs, "train_loss": result.train_loss,
+        "steps": result.steps, "processes": process_rank()[1], "epochs": result.epochs, "train_loss": result.train_loss,
         "train_runtime_s": round(result.runtime_s, 1), "baseline_runtime_s": round(baseline_seconds, 1),
         "stopped_reason": result.stopped_reason, "best_step": result.best_step,
         "best_validation_score": result.best_validation_score, "model": reference,

@@ -23,7 +23,7 @@ from typing import Any
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
-from tuneline.runtime import StopRequest, process_rank, use_bf16
+from tuneline.runtime import StopRequest, process_rank, sum_gradients, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
 from tuneline.train.budget import BudgetWatch
 from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
@@ -45,17 +45,6 @@ class LoopResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     compute: dict[str, Any] = field(default_factory=dict)  # the FLOPs ledger and budget (train.budget)
     stopped_by: str | None = None  # "flops" or "seconds" when the stage's budget ended it
-
-
-def _sum_gradients(params) -> None:
-    """Each process's gradient is already weighted by its share of the global batch: sum them."""
-    import torch
-    import torch.distributed as dist
-
-    for p in params:
-        if p.grad is None:  # a process whose share of a short last batch was empty
-            p.grad = torch.zeros_like(p)
-        dist.all_reduce(p.grad)
 
 
 def step_batches(lengths: list[int], config: TrainingStageConfig, seed: int, epoch: int, grouped: bool,
@@ -204,7 +193,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
             if sharded:  # FSDP sums the sharded ones in its reduce-scatter
                 sum_unsharded_gradients(params)
             elif world > 1:
-                _sum_gradients(params)
+                sum_gradients(params)
             grad_norm = _full(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)).item()
             optimizer.step()
             scheduler.step()
