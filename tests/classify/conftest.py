@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from support.classify import keyword_rows, write_csv
 
 

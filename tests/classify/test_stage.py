@@ -8,8 +8,8 @@ import csv
 import json
 
 import pytest
-from support.classify import keyword_rows, write_csv, write_pipeline
 
+from support.classify import keyword_rows, write_csv, write_pipeline
 from tuneline.cli.main import main
 from tuneline.pipeline.runner import run_pipeline
 
