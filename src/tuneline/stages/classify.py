@@ -177,12 +177,6 @@ def _validation_score(token_lists, labels, label_names, pad_id, config: Config):
 def run(ctx, config: Config) -> dict[str, Any]:
     import torch
 
-    if config.budget is not None:
-        from tuneline.errors import ConfigError
-
-        raise ConfigError("classify stages do not take a compute budget yet (their loop keeps no FLOPs ledger)",
-                          where=f"stages.{ctx.stage.name}.budget", fix="remove budget:, or bound the stage by epochs")
-
     from tuneline.data.classification import carve_validation, check_trainable, drop_unseen_labels, label_counts, subset
     from tuneline.eval.classification import comparison_table, evaluate_predictions
     from tuneline.eval.classification_baselines import frozen_embedding_predictions, majority_predictions
@@ -199,7 +193,9 @@ def run(ctx, config: Config) -> dict[str, Any]:
     )
     from tuneline.runtime import barrier, process_rank, use_bf16
     from tuneline.stages.common import save_artifact
-    from tuneline.train.classifier_loop import LoopSettings, train_classifier
+    from tuneline.train.budget import BudgetWatch
+    from tuneline.train.classifier_loop import LoopSettings, classifier_training_flops, train_classifier
+    from tuneline.train.flops import ledger_for
 
     torch.manual_seed(ctx.seed)
     train_all, evaluation, load_report = load_labelled_splits(ctx, config)
@@ -272,7 +268,9 @@ def run(ctx, config: Config) -> dict[str, Any]:
     result = train_classifier(
         model, train_tokens, _targets(train.labels, label_names, config.multi_label), settings, pad_id=pad_id,
         multi_label=config.multi_label, class_weights=class_weight_vector(config, label_names, counts),
-        validate=validate, log=ctx.log)
+        validate=validate, log=ctx.log, watch=BudgetWatch.of(config.budget, ledger_for(ctx)),
+        example_flops=classifier_training_flops(model, [len(t) for t in train_tokens],
+                                                full_finetune=ctx.pipeline.adapter.type != "lora"))
     model = plain_model(model)
     save_artifact(model, tokenizer, ctx.stage_dir)  # the first process writes it, every process waits
     if not first:
@@ -303,6 +301,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
         "eval_examples": len(evaluation.texts), "eval_unseen_labels": dict(unseen),
         "steps": result.steps, "processes": process_rank()[1], "epochs": result.epochs, "train_loss": result.train_loss,
         "train_runtime_s": round(result.runtime_s, 1), "baseline_runtime_s": round(baseline_seconds, 1),
+        **result.compute, **({"stopped_by_budget": result.stopped_by} if result.stopped_by else {}),
         "stopped_reason": result.stopped_reason, "best_step": result.best_step,
         "best_validation_score": result.best_validation_score, "model": reference,
         "adapter": ctx.pipeline.adapter.type, "per_class": fine_tuned["per_class"],

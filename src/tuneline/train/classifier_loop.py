@@ -23,6 +23,8 @@ from tuneline.models.padding import pad_batch
 from tuneline.progress import bar
 from tuneline.runtime import process_rank, sum_gradients, sum_over_processes
 from tuneline.train.batching import batch_order
+from tuneline.train.budget import BudgetWatch
+from tuneline.train.flops import FlopsLedger
 
 
 def balanced_class_weights(counts: Sequence[int]) -> list[float]:
@@ -76,10 +78,33 @@ class ClassifierLoopResult:
     epochs: float
     train_loss: float
     runtime_s: float
-    stopped_reason: str  # "completed", "early stopping", "time budget"
+    stopped_reason: str  # "completed", "early stopping", "time budget", "flops budget", "seconds budget"
     best_step: int | None = None
     best_validation_score: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    compute: dict[str, Any] = field(default_factory=dict)  # the FLOPs ledger and budget (train.budget)
+    stopped_by: str | None = None  # "flops" or "seconds" when the stage's budget ended it
+
+
+def classifier_training_flops(model, lengths: Sequence[int], full_finetune: bool) -> list[int]:
+    """Training FLOPs of each text (train.flops' formulas): the encoder over every token; the
+    pooler and the classification head read one vector per text."""
+    from dataclasses import replace
+
+    import torch.nn as nn
+
+    from tuneline.train.flops import ModelShape, training_flops
+
+    shape = ModelShape.of(model)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    # the pooler and head linears ModelShape counted in the body (under LoRA, PEFT keeps the
+    # head's original beside the trained copy: only the trained one runs)
+    readers = [(name, module.weight.numel()) for name, module in base.named_modules()
+               if isinstance(module, nn.Linear) and "lora_" not in name
+               and {"classifier", "score", "pooler"} & set(name.split("."))]
+    head = sum(count for name, count in readers if "original_module" not in name.split("."))
+    shape = replace(shape, body=shape.body - sum(count for _, count in readers), head=head)
+    return [training_flops(shape, n, full_finetune, head_tokens=1) for n in lengths]
 
 
 def classification_loss(logits, targets, multi_label: bool, class_weights=None, denominator: float | None = None):
@@ -131,15 +156,29 @@ def _agreed_plan(total_steps: int, out_of_time: bool, rank: int, world: int) -> 
     return int(min(summed[:world])), summed[world] > 0
 
 
+def _agreed_stop(reason: str | None, rank: int, world: int) -> str | None:
+    """A budget reason every process agrees on: the first process's (the clocks differ a little)."""
+    if world == 1:
+        return reason
+    import torch.distributed as dist
+
+    message = [reason]
+    dist.broadcast_object_list(message, src=0)
+    return message[0]
+
+
 def _snapshot(model) -> dict[str, Any]:
     return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
 def train_classifier(model, token_lists: list[list[int]], targets: list, settings: LoopSettings, *,
                      pad_id: int, multi_label: bool, class_weights: list[float] | None = None,
-                     validate: Callable[[Any], float] | None = None, log=None) -> ClassifierLoopResult:
+                     validate: Callable[[Any], float] | None = None, log=None, watch: BudgetWatch | None = None,
+                     example_flops: Sequence[int] | None = None) -> ClassifierLoopResult:
     """Train `model` in place; with `validate` (model → score, higher is better), keep the
-    best weights seen and stop after `early_stopping_patience` validations without gain."""
+    best weights seen and stop after `early_stopping_patience` validations without gain.
+    `watch` keeps the FLOPs ledger (each text costs `example_flops[i]`) and stops training
+    before the step that would pass the stage's budget."""
     import torch
 
     rank, world = process_rank()
@@ -186,7 +225,9 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
             log.write(**record)
         return settings.early_stopping_patience is not None and waited >= settings.early_stopping_patience
 
-    out_of_time = False
+    watch = watch or BudgetWatch(FlopsLedger())
+    example_flops = example_flops or [0] * len(token_lists)
+    out_of_time, stopped_by = False, None
     while step < total_steps:
         epoch, position = divmod(step, batches_per_epoch)
         if position == 0 or not order:
@@ -216,11 +257,19 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
         optimizer.zero_grad(set_to_none=True)
         step += 1
         progress.update(1)
+        watch.ledger.add("training", sum(example_flops[i] for i in whole))
+        watch.step_done()
+        if step < total_steps:  # the next step's batch is known: stop before it would pass the budget
+            epoch_next, position_next = divmod(step, batches_per_epoch)
+            upcoming = order[position_next] if position_next else \
+                batch_order(lengths, global_batch, settings.seed, epoch_next, settings.group_by_length)[0]
+            stopped_by = _agreed_stop(watch.exhausted(sum(example_flops[i] for i in upcoming)), rank, world)
         window_loss, window_steps = window_loss + loss_value, window_steps + 1
-        if step % settings.logging_steps == 0 or step == total_steps:
+        if step % settings.logging_steps == 0 or step == total_steps or stopped_by:
             last_loss = window_loss / window_steps
             record = {"step": step, "epoch": round(step / batches_per_epoch, 3), "loss": last_loss,
-                      "learning_rate": optimizer.param_groups[0]["lr"], "elapsed_s": round(time.monotonic() - start, 1)}
+                      "learning_rate": optimizer.param_groups[0]["lr"], "elapsed_s": round(time.monotonic() - start, 1),
+                      **watch.ledger.metrics()}
             history.append(record)
             if log is not None and rank == 0:
                 log.write(**record)
@@ -242,6 +291,9 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
         if out_of_time:
             stopped_reason = "time budget"
             break
+        if stopped_by:
+            stopped_reason = f"{stopped_by} budget"
+            break
     progress.close()
     if stopped_reason == "completed" and step < planned_steps:
         stopped_reason = "time budget"  # the schedule was shrunk to fit the budget
@@ -252,4 +304,5 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
     return ClassifierLoopResult(
         steps=step, epochs=round(step / batches_per_epoch, 3), train_loss=last_loss,
         runtime_s=time.monotonic() - start, stopped_reason=stopped_reason,
-        best_step=best_step, best_validation_score=None if best_step is None else best_score, history=history)
+        best_step=best_step, best_validation_score=None if best_step is None else best_score, history=history,
+        compute=watch.metrics(), stopped_by=stopped_by)
