@@ -111,3 +111,27 @@ def test_tuneline_serve_as_an_openai_judge_agrees_with_the_same_model_judging_lo
     alone = judge_agreement(local_pair_judge(model, tokenizer), pairs, HELPFUL)
     assert figures["mean_p_chosen"] == pytest.approx(alone["mean_p_chosen"], abs=0.05)
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == figures
+
+
+def test_a_judge_endpoint_that_never_answers_is_a_one_line_error(tmp_path, capsys):
+    """A server that accepts the connection and stays silent: the command stops after the
+    timeout with the URL named (exit 2), it does not hang or report an empty result."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = []
+    threading.Thread(target=lambda: [accepted.append(listener.accept()) for _ in range(4)], daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    (tmp_path / "pairs.jsonl").write_text(json.dumps(
+        {"prompt": "Hi", "chosen": "Hello! How can I help?", "rejected": "What."}) + "\n")
+    try:
+        code = main(["feedback", "agreement", str(tmp_path / "pairs.jsonl"), "--base-url", url, "--timeout", "1",
+                     "--principles", "helpful"])
+    finally:
+        listener.close()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "Traceback" not in "\n".join(err)
+    assert err[0] == f"error: the judge endpoint {url} did not answer within 1 s"
