@@ -58,6 +58,11 @@ class Config(TrainingStageConfig):
         ["label_names"], description="zero-shot baselines (single-label): label_names (nearest label-name "
                                      "embedding of the base encoder), generative (zero_shot_model picks a label)")
     zero_shot_model: str = Field(CHAT_MODEL, description="chat model of the generative zero-shot baseline")
+    pooling: Literal["auto", "mean", "cls"] = Field(
+        "auto", description="what the head reads: mean (the mean of the token vectors, through one appended encoder "
+                            "layer, so the model stays plain transformers), cls (the model's own head: the first "
+                            "token, through BERT's pooler); auto: mean for encoders trained with mean pooling (a "
+                            "sentence-transformers folder that says so, e.g. builtin:minilm-l6), else cls")
     # Defaults that differ from chat-model training:
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate of the encoder body")
     lr_scheduler: Literal["linear", "cosine", "constant"] = Field("linear", description="decay after warm-up")
@@ -181,16 +186,19 @@ def run(ctx, config: Config) -> dict[str, Any]:
     from tuneline.eval.classification import comparison_table, evaluate_predictions
     from tuneline.eval.classification_baselines import frozen_embedding_predictions, majority_predictions
     from tuneline.models.classifier import (
+        add_mean_pooling_layer,
         attach_encoder_lora,
         best_device,
         decide_labels,
         load_classifier,
         mean_pooled_embeddings,
+        mean_pooling_wanted,
         plain_model,
         predict_logits,
         probabilities_from_logits,
         tokenize_texts,
     )
+    from tuneline.models.registry import resolve_model_path
     from tuneline.runtime import barrier, process_rank, use_bf16
     from tuneline.stages.common import save_artifact
     from tuneline.train.budget import BudgetWatch
@@ -248,6 +256,11 @@ def run(ctx, config: Config) -> dict[str, Any]:
         baseline_seconds += time.monotonic() - started
     barrier()  # under data parallelism the other processes wait for the first one's baselines
 
+    # after the baselines, which read the encoder as it came
+    pooling = "mean" if mean_pooling_wanted(config.pooling, resolve_model_path(reference), model,
+                                            f"stages.{config.name}.pooling") else "cls"
+    if pooling == "mean":
+        add_mean_pooling_layer(model)
     if ctx.pipeline.adapter.type == "lora":
         model = attach_encoder_lora(model, ctx.pipeline.adapter)
     validate = None
@@ -303,7 +316,7 @@ def run(ctx, config: Config) -> dict[str, Any]:
         "train_runtime_s": round(result.runtime_s, 1), "baseline_runtime_s": round(baseline_seconds, 1),
         **result.compute, **({"stopped_by_budget": result.stopped_by} if result.stopped_by else {}),
         "stopped_reason": result.stopped_reason, "best_step": result.best_step,
-        "best_validation_score": result.best_validation_score, "model": reference,
+        "best_validation_score": result.best_validation_score, "model": reference, "pooling": pooling,
         "adapter": ctx.pipeline.adapter.type, "per_class": fine_tuned["per_class"],
         "worst_confused": fine_tuned.get("worst_confused", []), "data": load_report.to_dict(),
     })
