@@ -34,6 +34,9 @@ def register(subparsers) -> None:
                            help="only these principles of the constitution (default: all; each costs two "
                                 "comparisons per pair)")
     agreement.add_argument("--limit", type=int, help="the first N pairs only")
+    agreement.add_argument("--on-invalid", default="error", choices=["error", "drop", "warn"],
+                           help="a malformed pair (e.g. an empty turn, as in a few HH transcripts): stop with its "
+                                "line (error), leave it out and count it (drop), or leave it out and say so (warn)")
     agreement.add_argument("--batch-size", type=int, default=8, help="local judge: comparisons scored together")
     agreement.add_argument("--output", help="also write the figures as JSON here")
     agreement.set_defaults(handler=_agreement)
@@ -58,7 +61,10 @@ def _agreement(args: argparse.Namespace) -> int:
             raise ConfigError(f"no principle named {', '.join(unknown)} in the constitution", where="--principles",
                               fix=f"choose among: {', '.join(known)}")
         principles = [known[name] for name in args.principles]
-    pairs, _ = load_records(args.pairs, task="preference", limit=args.limit)
+    pairs, report = load_records(args.pairs, task="preference", limit=args.limit, on_invalid=args.on_invalid)
+    if report.dropped:
+        info(f"left out {sum(report.dropped.values())} malformed pairs of {report.rows_read} read "
+             f"({', '.join(f'{reason}: {count}' for reason, count in report.dropped.items())})")
     if args.base_url:
         from tuneline.eval.judges import openai_chat_generator, openai_first_token_logprobs
 
