@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 OUT_OF_SCOPE = "oos"
 
 
-def pipeline(data_dir: Path, max_time_minutes: float) -> dict:
+def pipeline(data_dir: Path, max_time_minutes: float, pooling: str = "auto") -> dict:
     return {
         "name": "clinc150",
         "model": "builtin:minilm-l6",
@@ -38,6 +38,7 @@ def pipeline(data_dir: Path, max_time_minutes: float) -> dict:
             "max_length": 32, "batch_size": 16, "epochs": 2, "learning_rate": 1e-4,
             "head_learning_rate": 3e-3, "validation_fraction": 0.03, "eval_steps": 100,
             "early_stopping_patience": 3, "max_time_minutes": max_time_minutes, "logging_steps": 25,
+            "pooling": pooling,
         }],
     }
 
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "classification")
     parser.add_argument("--max-time-minutes", type=float, default=10.0)
     parser.add_argument("--output-dir", default=str(REPO / "runs" / "benchmarks"))
+    parser.add_argument("--pooling", default="auto", choices=["auto", "mean", "cls"],
+                        help="what the head reads (auto: mean for builtin:minilm-l6); cls is the old default")
     args = parser.parse_args()
 
     from tuneline.pipeline.runner import run_pipeline
@@ -59,7 +62,8 @@ def main() -> None:
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "clinc150.yaml"
-    config_path.write_text(yaml.safe_dump(pipeline(args.data_dir.resolve(), args.max_time_minutes), sort_keys=False))
+    config_path.write_text(yaml.safe_dump(pipeline(args.data_dir.resolve(), args.max_time_minutes, args.pooling),
+                                          sort_keys=False))
     started = time.monotonic()
     run_dir = run_pipeline(config_path, output_dir=str(out))
     wall = time.monotonic() - started
@@ -76,7 +80,7 @@ def main() -> None:
                          **{name: metrics.get(f"baseline_{name}_accuracy") for name in models[1:]}},
         "train_runtime_s": metrics["train_runtime_s"], "baseline_runtime_s": metrics["baseline_runtime_s"],
         "steps": metrics["steps"], "epochs": metrics["epochs"], "stopped_reason": metrics["stopped_reason"],
-        "wall_s": round(wall, 1),
+        "wall_s": round(wall, 1), "pooling": metrics.get("pooling"),
         "mcnemar_p_value": {name: metrics.get(f"vs_{name}_p_value") for name in models[1:]},
         "beats": {name: metrics.get(f"beats_{name}") for name in models[1:]},
     }
@@ -86,7 +90,8 @@ def main() -> None:
         versus = "" if name == "fine_tuned" else (f"   {'yes' if results['beats'][name] else 'no'}, "
                                                   f"p = {results['mcnemar_p_value'][name]:.3g}")
         print(f"{name:<20}{results['in_scope_accuracy'][name]:>14.4f}{results['all_accuracy'][name]:>10.4f}{versus}")
-    print(f"training {metrics['train_runtime_s']} s ({metrics['steps']} steps, {metrics['epochs']} epochs, "
+    print(f"pooling {metrics.get('pooling')}; training {metrics['train_runtime_s']} s ({metrics['steps']} steps, "
+          f"{metrics['epochs']} epochs, "
           f"{metrics['stopped_reason']}); baselines {metrics['baseline_runtime_s']} s; wall {wall:.0f} s")
     print(f"results: {run_dir / 'clinc150_results.json'}")
 

@@ -66,6 +66,7 @@ def main() -> None:
     from sklearn.preprocessing import Normalizer, StandardScaler
     from transformers import AutoModel, AutoTokenizer
 
+    from tuneline.models.classifier import add_mean_pooling_layer
     from tuneline.models.registry import resolve_model_path
 
     train = sample(args.data_dir / "clinc150_train.csv", args.per_intent)
@@ -75,16 +76,20 @@ def main() -> None:
     started = time.monotonic()
     train_mean, train_pooler = features(model, tokenizer, [t for t, _ in train])
     eval_mean, eval_pooler = features(model, tokenizer, [t for t, _ in held_out])
+    add_mean_pooling_layer(model)  # what `classify` does to a mean-pooling encoder: the pooler now reads the mean
+    _, train_layer = features(model, tokenizer, [t for t, _ in train])
+    _, eval_layer = features(model, tokenizer, [t for t, _ in held_out])
     truth = np.array([label for _, label in held_out])
     results = {}
     for name, fit_on, score_on in (("mean_pooling", train_mean, eval_mean), ("pooler_output", train_pooler,
-                                                                              eval_pooler)):
+                                                                              eval_pooler),
+                                   ("mean_layer_pooler", train_layer, eval_layer)):
         probe = make_pipeline(Normalizer(), StandardScaler(), LogisticRegression(max_iter=2000))
         probe.fit(fit_on, [label for _, label in train])
         results[name] = float(np.mean(probe.predict(score_on) == truth))
     results.update(train_texts=len(train), eval_texts=len(held_out), seconds=round(time.monotonic() - started, 1))
     print(f"{'frozen features':<18}{'accuracy':>10}   ({len(train)} training, {len(held_out)} held-out texts)")
-    for name in ("mean_pooling", "pooler_output"):
+    for name in ("mean_pooling", "pooler_output", "mean_layer_pooler"):
         print(f"{name:<18}{results[name]:>10.3f}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
     (args.output_dir / "pooling_results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -68,6 +68,31 @@ def start_process_group() -> tuple[int, int]:
     return process_rank()
 
 
+def sum_gradients(params) -> None:
+    """Sum each parameter's gradient over the data-parallel processes (each process's gradient
+    is already weighted by its share of the global batch). A process whose share of a short
+    last batch was empty contributes zeros."""
+    import torch
+    import torch.distributed as dist
+
+    for p in params:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad)
+
+
+def sum_over_processes(values: list[float]) -> list[float]:
+    """Element-wise sum of every process's `values`; the values themselves outside torch.distributed."""
+    import torch
+    import torch.distributed as dist
+
+    if process_rank()[1] == 1:
+        return list(values)
+    total = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(total)
+    return total.tolist()
+
+
 def barrier() -> None:
     import torch.distributed as dist
 

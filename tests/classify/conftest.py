@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from classify_helpers import keyword_rows, write_csv
+
+from support.classify import keyword_rows, write_csv
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from classify_helpers import keyword_rows, write_csv
 
+from support.classify import keyword_rows, write_csv
 from tuneline.cli.main import main
 
 ROWS = keyword_rows(4, seed=11)

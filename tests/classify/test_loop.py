@@ -45,3 +45,25 @@ def test_time_budget_stops_training_and_says_so(tiny_classifier):
     assert result.stopped_reason == "time budget"
     assert result.steps < 10_000
     assert time.monotonic() - started < 30  # the budget, plus at most one slow step on a busy machine
+
+
+def test_flops_ledger_counts_each_text_by_hand_and_the_budget_stops_before_passing_it(tiny_classifier):
+    """The tiny BERT: 2 layers of Q, K, V, O (4 · 32 · 32) and a 32→64→32 feed-forward: body
+    16,384 weights; the pooler (32 · 32) and the 2-label head (32 · 2) read one vector: 1,088.
+    A 4-token text, full fine-tuning, every token attending to all 4 (an encoder):
+    6 · 16,384 · 4 + 6 · 1,088 + 12 · 2 layers · 32 · 4² = 393,216 + 6,528 + 12,288 = 412,032."""
+    from tuneline.train.budget import BudgetWatch
+    from tuneline.train.classifier_loop import classifier_training_flops
+    from tuneline.train.flops import FlopsLedger
+
+    model, _, targets = tiny_classifier
+    tokens = [[101, 2000, 2001, 102]] * 8 + [[101, 3000, 3001, 102]] * 8  # [CLS] two words [SEP]
+    flops = classifier_training_flops(model, [len(t) for t in tokens], full_finetune=True)
+    assert flops == [412_032] * 16
+    step = 8 * 412_032  # a batch of 8 texts
+    watch = BudgetWatch(FlopsLedger(), max_flops=2.5 * step)
+    result = train_classifier(model, tokens, targets, settings(eval_steps=None), pad_id=0, multi_label=False,
+                              watch=watch, example_flops=flops)
+    assert result.stopped_reason == "flops budget"
+    assert result.steps == 2  # a third step would end at 3 × 3,296,256 > the budget of 8,240,640
+    assert result.compute["flops_training"] == 2 * step and result.compute["budget_flops"] == 2.5 * step

@@ -132,3 +132,27 @@ def test_record_labels_single_and_multi():
     assert record_labels(LabeledText("t", ["x"]), False, "|") == "x"
     with pytest.raises(DataError, match="multi_label: true"):
         record_labels(LabeledText("t", ["x", "y"], source="f.jsonl:3"), False, "|")
+
+
+def test_weighted_loss_of_batch_slices_adds_up_to_the_whole_batch():
+    """Class weights [1, 3]; row 1 logits (0, 0) label 0: ℓ = ln 2; row 2 logits (ln 3, 0)
+    label 1: ℓ = -ln(1/4) = 2 ln 2. Weighted mean (1·ln 2 + 3·2 ln 2) / (1 + 3) = 7/4 ln 2;
+    each row over the whole batch's denominator gives its share (what each data-parallel
+    process computes), and the shares add up to it."""
+    import math
+
+    import torch
+
+    from tuneline.train.classifier_loop import classification_loss, loss_denominator
+
+    logits = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])
+    targets, weights = torch.tensor([0, 1]), torch.tensor([1.0, 3.0])
+    whole = classification_loss(logits, targets, False, weights)
+    assert whole.item() == pytest.approx(7 / 4 * math.log(2), abs=1e-6)
+    denominator = loss_denominator(targets, False, weights, 2)
+    assert denominator == 4.0
+    shares = [classification_loss(logits[i:i + 1], targets[i:i + 1], False, weights, denominator).item()
+              for i in range(2)]
+    assert shares == pytest.approx([math.log(2) / 4, 6 * math.log(2) / 4], abs=1e-6)
+    # multi-label: the mean runs over rows × labels, so a row's share is over 2 × 2 = 4
+    assert loss_denominator(torch.ones(2, 2), True, None, 2) == 4.0

@@ -8,8 +8,8 @@ import csv
 import json
 
 import pytest
-from classify_helpers import keyword_rows, write_csv, write_pipeline
 
+from support.classify import keyword_rows, write_csv, write_pipeline
 from tuneline.cli.main import main
 from tuneline.pipeline.runner import run_pipeline
 
@@ -120,3 +120,16 @@ def test_multi_label_with_threshold(tiny_encoder_dir, tmp_path):
     assert model_config["problem_type"] == "multi_label_classification"
     assert model_config["tuneline_multi_label_threshold"] == 0.4
     assert metrics["macro_f1"] > 0.5
+
+
+def test_a_flops_budget_stops_the_stage_after_its_first_step(tiny_encoder_dir, tmp_path):
+    """The first step is always taken; with 1 FLOP of budget no second one is. The ledger
+    and the reason land in metrics.json, and the stage still scores and saves its model."""
+    write_csv(tmp_path / "train.csv", keyword_rows(10, seed=5))
+    write_csv(tmp_path / "test.csv", keyword_rows(4, seed=6))
+    config = write_pipeline(tmp_path, tiny_encoder_dir, "    budget: {flops: 1.0}\n", adapter="lora")
+    stage = run_pipeline(config, output_dir=str(tmp_path / "runs")) / "classify"
+    metrics = json.loads((stage / "metrics.json").read_text())
+    assert metrics["steps"] == 1 and metrics["stopped_by_budget"] == "flops"
+    assert metrics["stopped_reason"] == "flops budget" and metrics["flops_training"] > 0
+    assert (stage / "model" / "config.json").exists()

@@ -96,3 +96,32 @@ def test_concurrent_requests_for_different_adapters_match_sequential(client):
     with ThreadPoolExecutor(9) as pool:
         concurrent = list(pool.map(ask, jobs))
     assert concurrent == sequential
+
+
+def test_logprobs_are_the_models_log_softmax_of_each_greedy_token(client, tiny_models):
+    """`logprobs: true, top_logprobs: 3` on a greedy request: one entry per generated token,
+    each the token the model's own log-softmax ranks first (greedy), its alternatives in
+    descending order, matching a plain forward pass of the same prompt to 1e-4."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tuneline.data.chat import render_prompt
+
+    response = client.chat.completions.create(model="base", messages=QUESTION, max_tokens=3, temperature=0,
+                                              logprobs=True, top_logprobs=3)
+    entries = response.choices[0].logprobs.content
+    assert len(entries) == response.usage.completion_tokens == 3
+    for entry in entries:
+        assert [alt.token for alt in entry.top_logprobs][0] == entry.token  # greedy: the likeliest token
+        values = [alt.logprob for alt in entry.top_logprobs]
+        assert values == sorted(values, reverse=True) and len(values) == 3
+    tokenizer = AutoTokenizer.from_pretrained(tiny_models["base"])
+    model = AutoModelForCausalLM.from_pretrained(tiny_models["base"])
+    ids = tokenizer(render_prompt(tokenizer, QUESTION), add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        first = torch.log_softmax(model(ids).logits[0, -1].float(), dim=-1)
+    top = first.topk(3)
+    assert [alt.logprob for alt in entries[0].top_logprobs] == pytest.approx(top.values.tolist(), abs=1e-4)
+    assert [alt.token for alt in entries[0].top_logprobs] == [tokenizer.decode([i]) for i in top.indices.tolist()]
+    plain = client.chat.completions.create(model="base", messages=QUESTION, max_tokens=3, temperature=0)
+    assert plain.choices[0].logprobs is None and plain.choices[0].message.content == response.choices[0].message.content

@@ -47,6 +47,9 @@ def test_unknown_model_is_404_and_traversal_names_are_rejected(client):
     ({"model": "qa", "messages": HI, "temperature": 9}, "temperature"),
     ({"model": "qa", "messages": HI, "n": 3}, "n"),
     ({"messages": HI}, "model"),
+    ({"model": "qa", "messages": HI, "top_logprobs": 3}, "top_logprobs"),
+    ({"model": "qa", "messages": HI, "logprobs": True, "top_logprobs": 21}, "top_logprobs"),
+    ({"model": "qa", "messages": HI, "logprobs": True, "stream": True}, "logprobs"),
 ])
 def test_malformed_requests_get_400_naming_the_parameter(server, body, param):
     response = httpx.post(f"{server.url}/v1/chat/completions", json=body,

@@ -28,8 +28,9 @@ def write_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def write_tiny_encoder(folder: Path) -> Path:
-    """A 2-layer BERT (hidden 32) with the MiniLM tokenizer, saved as a plain HF folder."""
+def write_tiny_encoder(folder: Path, dropout: float = 0.1) -> Path:
+    """A 2-layer BERT (hidden 32) with the MiniLM tokenizer, saved as a plain HF folder;
+    `dropout` 0 makes training deterministic across process layouts."""
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
@@ -37,7 +38,8 @@ def write_tiny_encoder(folder: Path) -> Path:
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(ENCODER))
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                        num_attention_heads=2, max_position_embeddings=64)
+                        num_attention_heads=2, max_position_embeddings=64, hidden_dropout_prob=dropout,
+                        attention_probs_dropout_prob=dropout)
     torch.manual_seed(0)
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import psutil
 import torch
 from safetensors.torch import load_file
 
@@ -16,9 +19,9 @@ from support.pipelines import write_pipeline
 from tuneline.pipeline.runner import run_pipeline
 
 
-def _sft(batch: int) -> list[str]:
-    return [f"{{name: sft, type: sft, dataset: chats, batch_size: {batch}, max_steps: 2, learning_rate: 1.0e-3, "
-            "max_eval_examples: 2}"]
+def _sft(batch: int, steps: int = 2, save_steps: int = 500) -> list[str]:
+    return [f"{{name: sft, type: sft, dataset: chats, batch_size: {batch}, max_steps: {steps}, learning_rate: 1.0e-3, "
+            f"save_steps: {save_steps}, max_eval_examples: 2}}"]
 
 
 def test_fsdp_sft_over_two_processes_equals_one(tmp_path, tiny_lm_dir, quickstart_dir):
@@ -41,5 +44,38 @@ def test_fsdp_sft_over_two_processes_equals_one(tmp_path, tiny_lm_dir, quickstar
     sharded = load_file(run_dir / "sft" / "model" / "model.safetensors")
     alone = load_file(single / "sft" / "model" / "model.safetensors")
     assert max((sharded[k] - base[k]).abs().max().item() for k in base) > 1e-4  # training moved them
+    for name, tensor in alone.items():
+        torch.testing.assert_close(sharded[name], tensor, rtol=0, atol=1e-5, msg=f"{name} differs")
+
+
+def test_a_killed_fsdp_run_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, tiny_lm_dir, quickstart_dir):
+    """FSDP writes mid-run checkpoints (gathered whole, by parameter name): SIGKILL both processes
+    after the step-2 checkpoint, `--resume --nproc 2`, and the weights equal one process's
+    uninterrupted run to 1e-5, so the optimizer state and schedule came back too."""
+    pipeline = write_pipeline(tmp_path / "fsdp.yaml", tiny_lm_dir, quickstart_dir, _sft(3, steps=8, save_steps=2),
+                              name="fsdp", seed=2, distributed="{strategy: fsdp}")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    command = [sys.executable, "-m", "tuneline.cli.main", "run", "--nproc", "2"]
+    runs = tmp_path / "fsdp-runs"
+    process = subprocess.Popen([*command, str(pipeline), "--output-dir", str(runs)], env=env, 
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(runs.rglob("checkpoints/step-0000002")):
+        assert process.poll() is None, process.stderr.read()[-3000:]
+        time.sleep(0.01)
+    # torchrun and both training processes at once (torchrun puts its workers in their own process groups)
+    for child in [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]:
+        child.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    [run_dir] = (runs / "fsdp").iterdir()
+    assert not (run_dir / "sft" / "model").exists(), "the run finished before it was killed"
+    resumed = subprocess.run([*command, "--resume", str(run_dir)], env=env, capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumed from step-" in resumed.stderr
+    single = run_pipeline(write_pipeline(tmp_path / "one.yaml", tiny_lm_dir, quickstart_dir, _sft(6, steps=8),
+                                         name="one", seed=2), output_dir=str(tmp_path / "runs"))
+    sharded = load_file(run_dir / "sft" / "model" / "model.safetensors")
+    alone = load_file(single / "sft" / "model" / "model.safetensors")
     for name, tensor in alone.items():
         torch.testing.assert_close(sharded[name], tensor, rtol=0, atol=1e-5, msg=f"{name} differs")

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tuneline.cli.annotate",
     "tuneline.cli.audit",
     "tuneline.cli.study",
+    "tuneline.cli.feedback",
 ]
 
 

@@ -141,30 +141,72 @@ def local_chat_generator(model, tokenizer, max_new_tokens: int = 8, batch_size: 
     return generate
 
 
-def openai_chat_generator(model: str, base_url: str | None = None, api_key: str | None = None,
-                          max_tokens: int = 8, timeout_s: float = 600.0) -> ChatGenerator:
-    """A judge behind an OpenAI-compatible endpoint (OpenAI, vLLM, `tuneline serve`, …)."""
+def _endpoint(model: str, base_url: str | None, api_key: str | None, timeout_s: float):
+    """A function (messages, **options) → the endpoint's first choice, with a one-line error
+    for a server that is down or too slow."""
     try:
         import openai
     except ImportError:
         raise ConfigError("the openai judge needs the openai package", fix="pip install openai") from None
     client = openai.OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=1)
 
+    def ask(messages: list[Message], **options):
+        try:
+            response = client.chat.completions.create(model=model, messages=messages, temperature=0.0, **options)
+        except openai.APITimeoutError:
+            raise ConfigError(f"the judge endpoint {base_url or 'api.openai.com'} did not answer within "
+                              f"{timeout_s:g} s", fix="check the server, or raise the judge's timeout") from None
+        except openai.APIConnectionError as exc:
+            raise ConfigError(f"cannot reach the judge endpoint {base_url or 'api.openai.com'}: {exc}",
+                              fix="start the server, or set judge.base_url to a reachable one") from None
+        return response.choices[0]
+
+    return ask
+
+
+def openai_chat_generator(model: str, base_url: str | None = None, api_key: str | None = None,
+                          max_tokens: int = 8, timeout_s: float = 600.0) -> ChatGenerator:
+    """A judge behind an OpenAI-compatible endpoint (OpenAI, vLLM, `tuneline serve`, …)."""
+    ask = _endpoint(model, base_url, api_key, timeout_s)
+
     def generate(conversations: list[list[Message]]) -> list[str]:
         from tuneline.progress import bar
 
-        replies = []
-        for messages in bar(conversations, desc=f"judging with {model}", unit="comparison"):
-            try:
-                response = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens,
-                                                          temperature=0.0)
-            except openai.APITimeoutError:
-                raise ConfigError(f"the judge endpoint {base_url or 'api.openai.com'} did not answer within "
-                                  f"{timeout_s:g} s", fix="check the server, or raise the judge's timeout") from None
-            except openai.APIConnectionError as exc:
-                raise ConfigError(f"cannot reach the judge endpoint {base_url or 'api.openai.com'}: {exc}",
-                                  fix="start the server, or set judge.base_url to a reachable one") from None
-            replies.append(response.choices[0].message.content or "")
-        return replies
+        return [ask(messages, max_tokens=max_tokens).message.content or ""
+                for messages in bar(conversations, desc=f"judging with {model}", unit="comparison")]
 
     return generate
+
+
+FirstTokenLogprobs = Callable[[list[list[Message]]], list[dict[str, float] | None]]
+
+
+def openai_first_token_logprobs(model: str, base_url: str | None = None, api_key: str | None = None,
+                                timeout_s: float = 600.0, top: int = 20) -> FirstTokenLogprobs:
+    """For each conversation, the endpoint's log-probabilities of the `top` likeliest first
+    tokens of its reply ({token text: log-probability}), or None where it reports none
+    (`logprobs: true, top_logprobs: 20`; OpenAI, vLLM and `tuneline serve` do)."""
+    ask = _endpoint(model, base_url, api_key, timeout_s)
+
+    def first_tokens(conversations: list[list[Message]]) -> list[dict[str, float] | None]:
+        from tuneline.progress import bar
+
+        out: list[dict[str, float] | None] = []
+        for messages in bar(conversations, desc=f"judging with {model}", unit="comparison"):
+            choice = ask(messages, max_tokens=1, logprobs=True, top_logprobs=top)
+            content = getattr(choice.logprobs, "content", None) or []
+            out.append({alt.token: alt.logprob for alt in content[0].top_logprobs} if content else None)
+        return out
+
+    return first_tokens
+
+
+def choice_from_logprobs(first_tokens: dict[str, float] | None, options: tuple[str, str] = ("A", "B")) -> float | None:
+    """P(first option) / (P(first) + P(second)) from a first token's top log-probabilities; an
+    option not among them counts as 0 (less likely than every listed token); None when neither is."""
+    import math
+
+    if not first_tokens:
+        return None
+    first, second = (math.exp(first_tokens[o]) if o in first_tokens else 0.0 for o in options)
+    return first / (first + second) if first + second > 0 else None

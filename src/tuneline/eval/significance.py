@@ -38,10 +38,14 @@ def significantly_better(first_correct: Sequence[bool], second_correct: Sequence
     return test["first_only"] > test["second_only"] and test["p_value"] < level, test
 
 
-def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+def wilson_interval(successes: float, total: int, z: float = 1.96) -> tuple[float, float]:
     """95% Wilson score interval of a proportion (Wilson 1927; Agresti & Coull 1998):
 
         (p̂ + z²/2n ± z·sqrt(p̂(1-p̂)/n + z²/4n²)) / (1 + z²/n)
+
+    Unlike p̂ ± z·SE it stays inside [0, 1] and is not degenerate at p̂ = 0 or 1, which
+    matters for the small prompt sets evaluated here. `successes` may be fractional (a tie
+    counts half in a win rate). (0, 1) when there is nothing to count.
     """
     if total == 0:
         return 0.0, 1.0

@@ -7,12 +7,12 @@ is a tie: position bias cancels instead of deciding the result.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from tuneline.data.records import Message
 from tuneline.eval.judges import Judge, PairwiseItem, Verdict
+from tuneline.eval.significance import wilson_interval
 
 _A_SCORE_FORWARD = {"A": 1.0, "B": 0.0, "tie": 0.5}  # A's answer shown first
 _A_SCORE_BACKWARD = {"A": 0.0, "B": 1.0, "tie": 0.5}  # B's answer shown first
@@ -27,25 +27,6 @@ def combine_orders(forward: Verdict, backward: Verdict) -> float:
 def outcome(score: float) -> str:
     """'win', 'loss' or 'tie' for model A from its combined score."""
     return "win" if score > 0.5 else "loss" if score < 0.5 else "tie"
-
-
-def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (Wilson 1927; Agresti & Coull 1998, eq. 2):
-
-        centre = (p̂ + z²/2n) / (1 + z²/n)
-        half   = z / (1 + z²/n) · sqrt(p̂(1 − p̂)/n + z²/4n²)
-
-    Ties count as half a success. Unlike p̂ ± z·SE it stays inside [0, 1] and is not
-    degenerate at p̂ = 0 or 1, which matters for the small prompt sets evaluated here.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    z2 = z * z
-    denominator = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tuneline.data.records import Message
-from tuneline.eval.judges import ChatGenerator, parse_verdict
+from tuneline.eval.judges import ChatGenerator, FirstTokenLogprobs, choice_from_logprobs, parse_verdict
 from tuneline.feedback.constitution import Principle
 
 JUDGE_SYSTEM = ("You compare two answers to the same request under one principle. Reply with one letter: "
@@ -83,10 +83,22 @@ def local_pair_judge(model, tokenizer, batch_size: int = 8, name: str = "local")
     return PairJudge(lambda chats: choice_probabilities(model, tokenizer, chats, batch_size), name)
 
 
-def endpoint_pair_judge(generate: ChatGenerator, name: str) -> PairJudge:
-    """An endpoint answers in words: A → 1, B → 0, anything else unreadable (tie is not offered)."""
+def endpoint_pair_judge(generate: ChatGenerator, name: str, first_tokens: FirstTokenLogprobs | None = None) -> PairJudge:
+    """An endpoint judge. With `first_tokens` (an endpoint that reports log-probabilities) it
+    reads P("A") / (P("A") + P("B")) of the reply's first token, as a local judge does;
+    where that gives nothing, it asks for words: A → 1, B → 0, anything else unreadable
+    (tie is not offered)."""
     def first_better(chats: list[list[Message]]) -> list[float | None]:
-        verdicts = [parse_verdict(reply) for reply in generate(chats)]
-        return [{"A": 1.0, "B": 0.0}.get(v) if v else None for v in verdicts]  # type: ignore[arg-type]
+        out: list[float | None] = [None] * len(chats)
+        pending = list(range(len(chats)))
+        if first_tokens is not None:
+            for index, tokens in enumerate(first_tokens(chats)):
+                out[index] = choice_from_logprobs(tokens)
+            pending = [index for index, value in enumerate(out) if value is None]
+        if pending:
+            verdicts = [parse_verdict(reply) for reply in generate([chats[index] for index in pending])]
+            for index, verdict in zip(pending, verdicts, strict=True):
+                out[index] = {"A": 1.0, "B": 0.0}.get(verdict) if verdict else None  # type: ignore[arg-type]
+        return out
 
     return PairJudge(first_better, name)

@@ -46,7 +46,7 @@ def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: 
     import os
 
     from tuneline.errors import ConfigError
-    from tuneline.eval.judges import openai_chat_generator
+    from tuneline.eval.judges import openai_chat_generator, openai_first_token_logprobs
     from tuneline.feedback.judge import endpoint_pair_judge, local_pair_judge
 
     if config.type == "self":
@@ -59,6 +59,7 @@ def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: 
 
         judge_model, judge_tokenizer = load_for_inference(config.model)
         return local_pair_judge(judge_model, judge_tokenizer, batch_size, name=f"llm:{config.model}")
-    generate = openai_chat_generator(config.model, config.base_url, os.environ.get(config.api_key_env), max_tokens=4,
-                                     timeout_s=config.timeout_s)
-    return endpoint_pair_judge(generate, name=f"openai:{config.model}")
+    key = os.environ.get(config.api_key_env)
+    generate = openai_chat_generator(config.model, config.base_url, key, max_tokens=4, timeout_s=config.timeout_s)
+    first_tokens = openai_first_token_logprobs(config.model, config.base_url, key, timeout_s=config.timeout_s)
+    return endpoint_pair_judge(generate, name=f"openai:{config.model}", first_tokens=first_tokens)

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import math
 
+from tuneline.eval import significance
+
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval (Wilson 1927; Newcombe 1998, method 3):
-    (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). (0, 1) when n = 0."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """Wilson score interval (Wilson 1927; Newcombe 1998, method 3), with the exact 97.5%
+    normal quantile: eval.significance's formula."""
+    return significance.wilson_interval(successes, n, z)
 
 
 def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:

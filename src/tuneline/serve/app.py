@@ -120,6 +120,7 @@ def create_app(state: ServerState) -> FastAPI:
                        messages: Any, prompt_text: str, build_chunk, build_final):
         """Run one generation; answer JSON or SSE; log it; count it."""
         stream, stop = body.stream, body.stop_list()
+        top_logprobs = body.logprob_count() if hasattr(body, "logprob_count") else None
         admit()
         if target.reason != "named":
             metrics.routed.labels(target.served_as, target.reason).inc()
@@ -128,7 +129,8 @@ def create_app(state: ServerState) -> FastAPI:
                    "x-tuneline-route-confidence": f"{target.confidence:.3f}"}
         started = time.perf_counter()
         state.in_flight += 1
-        events = state.stream(prompt_ids, target.adapter, max_tokens, body.temperature, body.top_p, stop, body.seed)
+        events = state.stream(prompt_ids, target.adapter, max_tokens, body.temperature, body.top_p, stop, body.seed,
+                              top_logprobs)
 
         def finish(event: dict, status: int) -> None:
             state.in_flight -= 1
@@ -206,7 +208,7 @@ def create_app(state: ServerState) -> FastAPI:
 
         def final(request_id, model, event):
             return chat_response(request_id, model, event["text"], event["finish_reason"],
-                                 len(prompt_ids), event["completion_tokens"])
+                                 len(prompt_ids), event["completion_tokens"], event.get("logprobs"))
 
         user_text = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         return await generate("/v1/chat/completions", body, target, prompt_ids, max_tokens, messages, user_text,

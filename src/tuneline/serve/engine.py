@@ -42,6 +42,7 @@ class GenerationRequest:
     seed: int | None = None
     deadline: float | None = None  # time.monotonic() after which the request is cut
     cancelled: threading.Event = field(default_factory=threading.Event)
+    top_logprobs: int | None = None  # report each token's log-probability and this many alternatives (None: no)
 
 
 class _Sequence:
@@ -58,6 +59,7 @@ class _Sequence:
         self.sampled = 0  # tokens sampled, end-of-sequence included
         self.finish_reason: str | None = None
         self.holdback = max((len(s) for s in request.stop), default=1) - 1
+        self.logprobs: list[dict] = []  # OpenAI's per-token entries, when the request asked for them
 
     def accept(self, token_id: int, eos_ids: set[int]) -> None:
         """Record one sampled token; emit the text that is now safe to show; decide finishing."""
@@ -84,7 +86,8 @@ class _Sequence:
         if self.finish_reason:
             request.emit({"type": "finish", "finish_reason": self.finish_reason, "text": text,
                           "prompt_tokens": len(request.prompt_ids),
-                          "completion_tokens": self.sampled})
+                          "completion_tokens": self.sampled,
+                          **({"logprobs": self.logprobs} if request.top_logprobs is not None else {})})
 
 
 class TransformersEngine:
@@ -242,6 +245,8 @@ class TransformersEngine:
         for row, sequence in enumerate(sequences):
             request = sequence.request
             token = choose_token(logits[row], request.temperature, request.top_p, sequence.generator)
+            if request.top_logprobs is not None and token not in self.eos_ids:
+                sequence.logprobs.append(token_logprobs(logits[row], token, request.top_logprobs, self.tokenizer))
             sequence.accept(token, self.eos_ids)
             self.stats["completion_tokens"] += 1
 
@@ -255,3 +260,18 @@ class TransformersEngine:
         if len(keep) < len(self._running):
             self._running = [self._running[row] for row in keep]
             self._batch.keep(keep)
+
+
+def token_logprobs(logits: torch.Tensor, token: int, top: int, tokenizer) -> dict:
+    """OpenAI's entry for one sampled token: its log-probability under the model's own
+    distribution (before temperature and top-p, as OpenAI and vLLM report it) and the `top`
+    most likely tokens with theirs."""
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+
+    def entry(token_id: int) -> dict:
+        text = tokenizer.decode([token_id])
+        return {"token": text, "logprob": logprobs[token_id].item(), "bytes": list(text.encode("utf-8"))}
+
+    alternatives = logprobs.topk(top).indices.tolist() if top else []
+    return {**entry(token), "top_logprobs": [entry(i) for i in alternatives]}
+

@@ -27,7 +27,7 @@ class APIError(Exception):
 
 
 class _Lenient(BaseModel):
-    # Unknown OpenAI options (logprobs, user, ...) are accepted and ignored, as clients send them.
+    # Unknown OpenAI options (user, ...) are accepted and ignored, as clients send them.
     model_config = ConfigDict(extra="ignore", protected_namespaces=())
 
 
@@ -80,6 +80,18 @@ class _Sampling(_Lenient):
 class ChatCompletionRequest(_Sampling):
     messages: list[ChatMessage] = Field(..., min_length=1)
     max_completion_tokens: int | None = Field(None, ge=1)
+    logprobs: bool = False
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+
+    def logprob_count(self) -> int | None:
+        """How many alternatives to report per token (None: no log-probabilities), as OpenAI's
+        API: `logprobs: true`, with `top_logprobs` 0-20 alternatives."""
+        if self.top_logprobs is not None and not self.logprobs:
+            raise APIError(400, "top_logprobs needs logprobs: true", param="top_logprobs", code="invalid_value")
+        if self.logprobs and self.stream:
+            raise APIError(400, "logprobs are returned for non-streamed requests only", param="logprobs",
+                           code="unsupported_value")
+        return (self.top_logprobs or 0) if self.logprobs else None
 
 
 class CompletionRequest(_Sampling):
@@ -117,10 +129,11 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 
 
 def chat_response(request_id: str, model: str, text: str, finish_reason: str, prompt_tokens: int,
-                  completion_tokens: int) -> dict[str, Any]:
+                  completion_tokens: int, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"id": request_id, "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": finish_reason, "logprobs": None}],
+                         "finish_reason": finish_reason,
+                         "logprobs": None if logprobs is None else {"content": logprobs}}],
             "usage": usage(prompt_tokens, completion_tokens)}
 
 

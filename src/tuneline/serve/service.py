@@ -85,7 +85,7 @@ class ServerState:
 
     # ── generation ─────────────────────────────────────────────────────────
     async def stream(self, prompt_ids: list[int], adapter: str, max_tokens: int, temperature: float, top_p: float,
-                     stop: list[str], seed: int | None) -> AsyncIterator[dict]:
+                     stop: list[str], seed: int | None, top_logprobs: int | None = None) -> AsyncIterator[dict]:
         """Engine events for one request: {"type": "token", "text"} ... then one "finish" (or "error")."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue[dict] = asyncio.Queue()
@@ -95,7 +95,8 @@ class ServerState:
 
         request = GenerationRequest(prompt_ids=prompt_ids, adapter=adapter, max_tokens=max_tokens, emit=emit,
                                     temperature=temperature, top_p=top_p, stop=stop, seed=seed,
-                                    deadline=time.monotonic() + self.config.limits.request_timeout_s)
+                                    deadline=time.monotonic() + self.config.limits.request_timeout_s,
+                                    top_logprobs=top_logprobs)
         self.engine.submit(request)
         try:
             while True:

@@ -58,7 +58,7 @@ class VLLMEngine:
             adapter_id, folder = self.adapters[request.adapter]
             lora = LoRARequest(request.adapter, adapter_id, str(folder))
         params = SamplingParams(max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
-                                stop=request.stop or None, seed=request.seed)
+                                stop=request.stop or None, seed=request.seed, logprobs=request.top_logprobs)
         key = id(request)
         self._active[key] = request
         streamed, final = "", None
@@ -72,8 +72,10 @@ class VLLMEngine:
                 if request.cancelled.is_set():
                     await self.engine.abort(str(key))
                     return
+            extra = {} if request.top_logprobs is None else {"logprobs": _openai_logprobs(final, request.top_logprobs)}
             request.emit({"type": "finish", "finish_reason": final.finish_reason or "stop", "text": final.text,
-                          "prompt_tokens": len(request.prompt_ids), "completion_tokens": len(final.token_ids)})
+                          "prompt_tokens": len(request.prompt_ids), "completion_tokens": len(final.token_ids),
+                          **extra})
         except Exception as exc:  # reported to the client as an error event, as the transformers engine does
             request.emit({"type": "error", "message": f"generation failed: {exc}"})
         finally:
@@ -81,3 +83,18 @@ class VLLMEngine:
 
     def shutdown(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def _openai_logprobs(output, top: int) -> list[dict]:
+    """vLLM's per-token {token id: Logprob} maps (the sampled token and the `top` most likely)
+    as OpenAI's entries, like the transformers engine's `token_logprobs` (not run here: no GPU)."""
+    def entry(alternatives, i: int) -> dict:
+        text = alternatives[i].decoded_token or ""
+        return {"token": text, "logprob": alternatives[i].logprob, "bytes": list(text.encode("utf-8"))}
+
+    entries = []
+    for token_id, alternatives in zip(output.token_ids, output.logprobs or [], strict=False):
+        # vLLM adds the sampled token to the top ones when it is not among them: the lowest, it falls off
+        ranked = sorted(alternatives, key=lambda i: -alternatives[i].logprob)[:top]
+        entries.append({**entry(alternatives, token_id), "top_logprobs": [entry(alternatives, i) for i in ranked]})
+    return entries

@@ -27,7 +27,9 @@ CONTRACT = StageContract(
     summary="fine-tune an encoder to label text, beside majority and frozen-embedding baselines",
     reads="classification",
     writes="classifier",
-    # It fine-tunes its own encoder on one process, and restarts rather than resumes.
+    # Data parallel: every process trains on its slice of each batch; the first one alone fits
+    # the baselines, scores and writes. It restarts rather than resumes (no checkpoints).
+    data_parallel=True,
     unused=frozenset({"from", "micro_batch_tokens", "save_steps", "save_total_limit"}),
 )
 
@@ -56,6 +58,11 @@ class Config(TrainingStageConfig):
         ["label_names"], description="zero-shot baselines (single-label): label_names (nearest label-name "
                                      "embedding of the base encoder), generative (zero_shot_model picks a label)")
     zero_shot_model: str = Field(CHAT_MODEL, description="chat model of the generative zero-shot baseline")
+    pooling: Literal["auto", "mean", "cls"] = Field(
+        "auto", description="what the head reads: mean (the mean of the token vectors, through one appended encoder "
+                            "layer, so the model stays plain transformers), cls (the model's own head: the first "
+                            "token, through BERT's pooler); auto: mean for encoders trained with mean pooling (a "
+                            "sentence-transformers folder that says so, e.g. builtin:minilm-l6), else cls")
     # Defaults that differ from chat-model training:
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate of the encoder body")
     lr_scheduler: Literal["linear", "cosine", "constant"] = Field("linear", description="decay after warm-up")
@@ -156,13 +163,18 @@ def _targets(labels: list, label_names: list[str], multi_label: bool) -> list:
 
 def _validation_score(token_lists, labels, label_names, pad_id, config: Config):
     from tuneline.models.classifier import decide_labels, predict_logits, probabilities_from_logits
+    from tuneline.runtime import process_rank, sum_over_processes
+
+    rank, world = process_rank()
+    token_lists, labels = token_lists[rank::world], labels[rank::world]  # each process scores its share
 
     def score(model) -> float:
         probabilities = probabilities_from_logits(predict_logits(model, token_lists, pad_id), config.multi_label)
         predicted = decide_labels(probabilities, label_names, config.multi_label, config.threshold)
         # exact-match accuracy; for multi-label, the whole label set must match
         hits = [sorted(p) == sorted(t) if config.multi_label else p == t for p, t in zip(predicted, labels, strict=True)]
-        return sum(hits) / max(1, len(hits))
+        right, seen = sum_over_processes([sum(hits), len(hits)])
+        return right / max(1, seen)
 
     return score
 
@@ -170,29 +182,28 @@ def _validation_score(token_lists, labels, label_names, pad_id, config: Config):
 def run(ctx, config: Config) -> dict[str, Any]:
     import torch
 
-    if config.budget is not None:
-        from tuneline.errors import ConfigError
-
-        raise ConfigError("classify stages do not take a compute budget yet (their loop keeps no FLOPs ledger)",
-                          where=f"stages.{ctx.stage.name}.budget", fix="remove budget:, or bound the stage by epochs")
-
     from tuneline.data.classification import carve_validation, check_trainable, drop_unseen_labels, label_counts, subset
     from tuneline.eval.classification import comparison_table, evaluate_predictions
     from tuneline.eval.classification_baselines import frozen_embedding_predictions, majority_predictions
     from tuneline.models.classifier import (
+        add_mean_pooling_layer,
         attach_encoder_lora,
         best_device,
         decide_labels,
         load_classifier,
         mean_pooled_embeddings,
+        mean_pooling_wanted,
         plain_model,
         predict_logits,
         probabilities_from_logits,
         tokenize_texts,
     )
-    from tuneline.runtime import use_bf16
+    from tuneline.models.registry import resolve_model_path
+    from tuneline.runtime import barrier, process_rank, use_bf16
     from tuneline.stages.common import save_artifact
-    from tuneline.train.classifier_loop import LoopSettings, train_classifier
+    from tuneline.train.budget import BudgetWatch
+    from tuneline.train.classifier_loop import LoopSettings, classifier_training_flops, train_classifier
+    from tuneline.train.flops import ledger_for
 
     torch.manual_seed(ctx.seed)
     train_all, evaluation, load_report = load_labelled_splits(ctx, config)
@@ -225,7 +236,8 @@ def run(ctx, config: Config) -> dict[str, Any]:
     eval_tokens = tokenize_texts(tokenizer, evaluation.texts, config.max_length)
     predictions: dict[str, list] = {}
     baseline_seconds = 0.0
-    if config.baselines:
+    first = process_rank()[0] == 0
+    if config.baselines and first:
         with status("baselines: majority class, logistic regression on frozen embeddings"):
             started = time.monotonic()
             predictions["majority"] = majority_predictions(train.labels, len(evaluation.texts), config.multi_label)
@@ -237,12 +249,18 @@ def run(ctx, config: Config) -> dict[str, Any]:
                 train_embeddings, train_all.labels, eval_embeddings, label_names, config.multi_label,
                 balanced=config.class_weights == "balanced", seed=ctx.seed)
             baseline_seconds = time.monotonic() - started
-    if config.baselines and config.zero_shot and not config.multi_label:
+    if config.baselines and config.zero_shot and not config.multi_label and first:
         started = time.monotonic()
         predictions.update(zero_shot_predictions(config, model.base_model, tokenizer, evaluation.texts, eval_tokens,
                                                  label_names, pad_id))
         baseline_seconds += time.monotonic() - started
+    barrier()  # under data parallelism the other processes wait for the first one's baselines
 
+    # after the baselines, which read the encoder as it came
+    pooling = "mean" if mean_pooling_wanted(config.pooling, resolve_model_path(reference), model,
+                                            f"stages.{config.name}.pooling") else "cls"
+    if pooling == "mean":
+        add_mean_pooling_layer(model)
     if ctx.pipeline.adapter.type == "lora":
         model = attach_encoder_lora(model, ctx.pipeline.adapter)
     validate = None
@@ -263,8 +281,13 @@ def run(ctx, config: Config) -> dict[str, Any]:
     result = train_classifier(
         model, train_tokens, _targets(train.labels, label_names, config.multi_label), settings, pad_id=pad_id,
         multi_label=config.multi_label, class_weights=class_weight_vector(config, label_names, counts),
-        validate=validate, log=ctx.log)
+        validate=validate, log=ctx.log, watch=BudgetWatch.of(config.budget, ledger_for(ctx)),
+        example_flops=classifier_training_flops(model, [len(t) for t in train_tokens],
+                                                full_finetune=ctx.pipeline.adapter.type != "lora"))
     model = plain_model(model)
+    save_artifact(model, tokenizer, ctx.stage_dir)  # the first process writes it, every process waits
+    if not first:
+        return {}  # the first process scores the model and writes the reports
 
     probabilities = probabilities_from_logits(predict_logits(model, eval_tokens, pad_id), config.multi_label)
     predictions = {"fine_tuned": decide_labels(probabilities, label_names, config.multi_label, config.threshold),
@@ -273,7 +296,6 @@ def run(ctx, config: Config) -> dict[str, Any]:
     scores = {name: evaluate_predictions(evaluation.labels, predicted, evaluation.texts, label_names, report_dir,
                                          name, config.multi_label)
               for name, predicted in predictions.items()}
-    save_artifact(model, tokenizer, ctx.stage_dir)
     atomic_write_text(ctx.stage_dir / "predictions.csv", predictions_csv(evaluation, predictions, config.multi_label))
     significance, significance_lines = compare_to_baselines(evaluation.labels, predictions, config.multi_label)
     table = comparison_table(scores) + "\n\n" + "\n".join(significance_lines)
@@ -290,10 +312,11 @@ def run(ctx, config: Config) -> dict[str, Any]:
     metrics.update({
         "labels": len(label_names), "train_examples": len(train.texts), "validation_examples": len(validation.texts),
         "eval_examples": len(evaluation.texts), "eval_unseen_labels": dict(unseen),
-        "steps": result.steps, "epochs": result.epochs, "train_loss": result.train_loss,
+        "steps": result.steps, "processes": process_rank()[1], "epochs": result.epochs, "train_loss": result.train_loss,
         "train_runtime_s": round(result.runtime_s, 1), "baseline_runtime_s": round(baseline_seconds, 1),
+        **result.compute, **({"stopped_by_budget": result.stopped_by} if result.stopped_by else {}),
         "stopped_reason": result.stopped_reason, "best_step": result.best_step,
-        "best_validation_score": result.best_validation_score, "model": reference,
+        "best_validation_score": result.best_validation_score, "model": reference, "pooling": pooling,
         "adapter": ctx.pipeline.adapter.type, "per_class": fine_tuned["per_class"],
         "worst_confused": fine_tuned.get("worst_confused", []), "data": load_report.to_dict(),
     })

@@ -31,6 +31,9 @@ class Config(TrainingStageConfig):
         "pipeline", description="train a LoRA adapter or every weight; pipeline: as the pipeline's adapter says")
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
+    pooling: Literal["auto", "mean", "cls"] = Field(
+        "auto", description="encoders: what the score head reads (as classify's pooling); auto: mean for encoders "
+                            "trained with mean pooling (builtin:minilm-l6), the model's own head otherwise")
 
 
 def planned_weights(pipeline, config: Config):
@@ -65,6 +68,11 @@ def load_reward_backbone(ctx, config: Config):
         backbone = getattr(model, model.base_model_prefix)
         backbone.load_state_dict(getattr(causal, causal.base_model_prefix).state_dict())
         del causal
+    if previous is None:
+        from tuneline.models.classifier import add_mean_pooling_layer, mean_pooling_wanted
+
+        if mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
+            add_mean_pooling_layer(model)
     model.to(compute_device())
     _, adapter, _ = planned_weights(ctx.pipeline, config)
     if adapter.type == "lora":

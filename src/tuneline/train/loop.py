@@ -23,10 +23,16 @@ from typing import Any
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.progress import bar, info
-from tuneline.runtime import StopRequest, process_rank, use_bf16
+from tuneline.runtime import StopRequest, process_rank, sum_gradients, sum_over_processes, use_bf16
 from tuneline.train.batching import batch_order, split_by_tokens
 from tuneline.train.budget import BudgetWatch
-from tuneline.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, trainable_digest
+from tuneline.train.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    save_sharded_checkpoint,
+    trainable_digest,
+)
 from tuneline.train.flops import FlopsLedger, ModelShape, ledger_for, peak_matmul_flops, training_flops
 from tuneline.train.sharding import same_pass_count, sum_unsharded_gradients
 
@@ -45,17 +51,6 @@ class LoopResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     compute: dict[str, Any] = field(default_factory=dict)  # the FLOPs ledger and budget (train.budget)
     stopped_by: str | None = None  # "flops" or "seconds" when the stage's budget ended it
-
-
-def _sum_gradients(params) -> None:
-    """Each process's gradient is already weighted by its share of the global batch: sum them."""
-    import torch
-    import torch.distributed as dist
-
-    for p in params:
-        if p.grad is None:  # a process whose share of a short last batch was empty
-            p.grad = torch.zeros_like(p)
-        dist.all_reduce(p.grad)
 
 
 def step_batches(lengths: list[int], config: TrainingStageConfig, seed: int, epoch: int, grouped: bool,
@@ -146,7 +141,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     step, progress = 0, {}  # step: also the number of global batches consumed
     checkpoint = latest_checkpoint(ctx.checkpoint_dir) if ctx.resume else None
     if checkpoint is not None:
-        progress = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        progress = load_checkpoint(checkpoint, model, optimizer, scheduler, sharded=sharded)
         step = progress["step"]
         info(f"resumed from {checkpoint.name} (step {step}/{total_steps})")
 
@@ -204,7 +199,7 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
             if sharded:  # FSDP sums the sharded ones in its reduce-scatter
                 sum_unsharded_gradients(params)
             elif world > 1:
-                _sum_gradients(params)
+                sum_gradients(params)
             grad_norm = _full(torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)).item()
             optimizer.step()
             scheduler.step()
@@ -237,15 +232,21 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
                 model.train()
                 if rank == 0:
                     log.write(step=step, **{f"eval_{k}": v for k, v in eval_metrics.items()})
-            if rank == 0 and not sharded and (step % config.save_steps == 0 or stop.requested or stopped_by) \
-                    and step < total_steps:
-                save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler,
-                                {"compute": watch.state_dict()}, keep=config.save_total_limit)
+            # a Ctrl-C reaches the processes at slightly different moments: stop together, at the same step
+            stopping = stop.requested if world == 1 else sum_over_processes([float(stop.requested)])[0] > 0
+            if (step % config.save_steps == 0 or stopping or stopped_by) and step < total_steps:
+                progress_state = {"compute": watch.state_dict()}
+                if sharded:  # every process gathers its shards; the first writes
+                    save_sharded_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler, progress_state,
+                                            keep=config.save_total_limit)
+                elif rank == 0:
+                    save_checkpoint(ctx.checkpoint_dir, step, model, optimizer, scheduler, progress_state,
+                                    keep=config.save_total_limit)
             if stopped_by:
                 info(f"{ctx.stage.name}: stopped at step {step}: the next step would pass the {stopped_by} budget "
                      f"({watch.metrics()['budget_' + stopped_by]:.4g})")
                 break
-            if stop.requested:
+            if stopping:
                 progress_bar.close()
                 raise KeyboardInterrupt
     progress_bar.close()
@@ -270,7 +271,7 @@ def _shard_if_configured(model, ctx) -> bool:
     fsdp = distributed.fsdp
     units = shard_model(model, fsdp_unit_classes(model, fsdp.wrap_layers),
                         reshard_after_forward=fsdp.sharding_strategy == "full_shard", cpu_offload=fsdp.cpu_offload)
-    info(f"FSDP: {units} units over {process_rank()[1]} processes; no mid-run checkpoints under FSDP yet")
+    info(f"FSDP: {units} units over {process_rank()[1]} processes")
     return True
 
 
