@@ -86,3 +86,8 @@ def test_a_judge_endpoint_that_answers_garbage(tiny_lm_dir, small_prompts, tmp_p
                             "--skip-detector-check"], capsys)
     line = one_line_error(code, err)
     assert "--judge-base-url" in line and "neither yes nor no" in line
+
+
+def test_zero_threads(capsys):
+    code, _, err = run(["audit", "builtin:smollm2-135m-instruct", "--threads", "0"], capsys)
+    assert one_line_error(code, err).startswith("error: --threads is 0")
