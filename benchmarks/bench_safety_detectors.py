@@ -72,7 +72,7 @@ def main() -> None:
             print(f"{question:9s} {name:50s} {m['precision']:.3f}     {m['recall']:.3f}   "
                   f"({m['positives']}/{m['n']})")
         fit = measured["judge_calibration"]
-        threshold = "none (flat fit)" if fit["raw_threshold"] is None else f"{fit['raw_threshold']:.3f}"
+        threshold = "none (flat fit)" if fit["raw_threshold"] is None else f"{fit['raw_threshold']:.3g}"
         print(f"{question:9s} judge calibration on the training answers: slope {fit['slope']:.3f}, intercept "
               f"{fit['intercept']:.3f}, raw P(yes) threshold {threshold}, training AUC of raw P(yes) "
               f"{fit['training_auc_of_raw_p_yes']:.3f}")
