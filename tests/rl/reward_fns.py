@@ -38,3 +38,8 @@ def longer_is_better(prompts, completions):
 def says_yes_again(prompts, completions):
     """One point per "yes" in the answer: pays for repeating one token."""
     return [float(c.lower().split().count("yes")) for c in completions]
+
+
+def brief_answers(prompts, completions):
+    """A held-out judge for the length runs: 1 / (1 + words), so the shorter the better."""
+    return [1 / (1 + len(c.split())) for c in completions]

@@ -40,7 +40,9 @@ def sometimes_yes(tiny_base, tmp_path_factory):
     return favour_tokens(folder, {YES: 0.1})
 
 
-def grpo_run(tmp_path, model, prompts, reward: str, max_new_tokens: int = 32, learning_rate: float = 3e-3) -> dict:
+def grpo_run(tmp_path, model, prompts, reward: str, max_new_tokens: int = 32, learning_rate: float = 3e-3,
+             judge: str | None = None) -> dict:
+    monitors = {"window": 3, **({"judge": f"{HERE / 'reward_fns.py'}:{judge}"} if judge else {})}
     config = {"name": "monitors", "seed": 5, "model": str(model), "adapter": {"type": "full"},
               "datasets": {"prompts": {"path": str(prompts), "eval_fraction": 0.25}},
               "stages": [{"name": "grpo", "type": "grpo", "dataset": "prompts", "max_steps": 8,
@@ -48,7 +50,7 @@ def grpo_run(tmp_path, model, prompts, reward: str, max_new_tokens: int = 32, le
                           "num_generations": 4, "max_new_tokens": max_new_tokens, "temperature": 1.0,
                           "learning_rate": learning_rate,
                           "beta": 0.0, "max_eval_examples": 2, "save_steps": 100,
-                          "monitors": {"window": 3}}],
+                          "monitors": monitors}],
               "tracking": {"backend": "none"}}
     (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(config))
     stage = run_pipeline(tmp_path / "pipeline.yaml", output_dir=str(tmp_path / "runs")) / "grpo"
@@ -57,11 +59,16 @@ def grpo_run(tmp_path, model, prompts, reward: str, max_new_tokens: int = 32, le
 
 
 def test_a_length_only_reward_makes_the_length_drift_flag_fire(tmp_path, short_answers, prompt_file, capsys):
+    """With a held-out judge that prefers brief answers, the same run is reward hacking too:
+    the training reward rises while the judge's score of the held-out answers falls."""
     metrics = grpo_run(tmp_path, short_answers, prompt_file, "longer_is_better", max_new_tokens=64,
-                       learning_rate=1e-3)
-    assert "length_drift" in metrics["monitor_flags"]
-    assert "warning: grpo: length drift: mean completion length moved from" in capsys.readouterr().err
+                       learning_rate=1e-3, judge="brief_answers")
+    assert {"length_drift", "reward_hacking"} <= set(metrics["monitor_flags"])
+    warnings = capsys.readouterr().err
+    assert "warning: grpo: length drift: mean completion length moved from" in warnings
+    assert "warning: grpo: reward hacking: training reward rose" in warnings
     assert metrics["eval_completion_length"] > 2 * metrics["eval_completion_length_before"]  # held out, too
+    assert metrics["judge_score"] < metrics["judge_score_before"]
 
 
 def test_a_reward_for_one_repeated_token_makes_the_collapse_flag_fire(tmp_path, sometimes_yes, prompt_file, capsys):
