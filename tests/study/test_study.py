@@ -135,3 +135,4 @@ def test_a_study_killed_in_the_middle_of_a_cell_resumes_there(tmp_path, tiny_lm_
     assert all(after[name] == before for name, before in finished.items())  # not run again
     manifest = json.loads((cells / "dpo__budget=1e+10__seed=1" / "manifest.json").read_text())
     assert [(s["name"], s["status"]) for s in manifest["stages"]] == [("sft", "done"), ("method", "done")]
+

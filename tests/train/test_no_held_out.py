@@ -1,0 +1,21 @@
+"""`max_eval_examples: 0`: a stage trains without its held-out metrics (what a study's cells
+use: the study's judge does the measuring, once, for every method alike)."""
+
+from __future__ import annotations
+
+import json
+
+from support.pipelines import write_pipeline
+from tuneline.pipeline.runner import run_pipeline
+
+
+def test_max_eval_examples_0_leaves_out_a_stages_held_out_metrics(tmp_path, tiny_lm_dir, quickstart_dir):
+    pipeline = write_pipeline(tmp_path / "pipeline.yaml", tiny_lm_dir, quickstart_dir, [
+        "{name: sft, type: sft, dataset: chats, max_steps: 1, batch_size: 2, max_eval_examples: 0}",
+        "{name: dpo, type: dpo, dataset: prefs, max_steps: 1, batch_size: 1, max_eval_examples: 0}"],
+        adapter="{type: lora, r: 4}", chat_limit=8)
+    run = run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
+    sft = json.loads((run / "sft" / "metrics.json").read_text())
+    dpo = json.loads((run / "dpo" / "metrics.json").read_text())
+    assert sft["steps"] == 1 and sft["eval_examples"] == 0 and "eval_loss" not in sft
+    assert dpo["steps"] == 1 and dpo["eval_pairs"] == 0 and "preference_accuracy" not in dpo
