@@ -28,3 +28,18 @@ def one_token_repeated(prompts, completions):
         rewards.append(max(map(words.count, words)) / len(words) if words else 0.0)
     return rewards
 
+
+
+def longer_is_better(prompts, completions):
+    """One point per 10 characters, whatever they say: pays for length alone."""
+    return [len(c) / 10 for c in completions]
+
+
+def says_yes_again(prompts, completions):
+    """One point per "yes" in the answer: pays for repeating one token."""
+    return [float(c.lower().split().count("yes")) for c in completions]
+
+
+def brief_answers(prompts, completions):
+    """A held-out judge for the length runs: 1 / (1 + words), so the shorter the better."""
+    return [1 / (1 + len(c.split())) for c in completions]

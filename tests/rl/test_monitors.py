@@ -53,6 +53,24 @@ def test_a_reward_for_one_repeated_token_makes_collapse_fire():
     assert flags["collapse"].startswith("distinct-2 fell from 1.000 to 0.200")  # bigrams: 2 distinct of 10
 
 
+def test_one_step_is_not_compared_with_another_until_the_run_holds_two_windows(capsys):
+    """A clean run whose first step drew one long answer by chance: lengths 17, 6, 6, 4, 6, 9.
+    Step 2 alone against step 1 would be a 65% drop; the windows of 3 compare
+    (17 + 6 + 6) / 3 = 9.67 with (4 + 6 + 9) / 3 = 6.33, a 34% drop: under 50%, no flag."""
+    monitor = Monitor(MonitorConfig(window=3), "grpo")
+    for length in (17, 6, 6, 4, 6, 9):
+        assert monitor.record(**{**{k: f(0) for k, f in CLEAN.items()}, "completion_length": length}) == {}
+    assert monitor.finish()["monitor_flags"] == [] and "warning" not in capsys.readouterr().err
+
+
+def test_a_run_shorter_than_two_windows_compares_its_halves_at_the_end():
+    monitor = Monitor(MonitorConfig(window=3), "grpo")
+    for length in (10, 10, 20, 20):  # halves: 10 → 20, +100%
+        assert monitor.record(**{**{k: f(0) for k, f in CLEAN.items()}, "completion_length": length}) == {}
+    assert monitor.finish()["monitor_details"]["length_drift"].startswith("mean completion length moved from 10.0 "
+                                                                          "to 20.0")
+
+
 def test_reward_rising_while_the_judge_falls_or_the_kl_runs_away_is_reward_hacking():
     rising = {**CLEAN, "reward_mean": lambda i: 0.2 + 0.05 * i}  # +0.45 over the run: past 0.5 × its spread 0.3
     assert check(steps(12, **CLEAN), MonitorConfig(), judge_before=0.5, judge_after=0.3) == {}  # +0.09 only

@@ -104,3 +104,35 @@ def test_tpe_asks_each_trial_once_told_the_earlier_trials(tmp_path, tiny_lm_dir,
     second = trial_setting(config, "dpo", 1, finished, folder)
     assert second != first and trial_setting(config, "dpo", 1, finished, folder) == second
     assert json.loads((folder / "search" / "dpo.json").read_text()) == [first, second]
+
+
+def test_a_study_killed_in_the_middle_of_a_cell_resumes_there(tmp_path, tiny_lm_dir, quickstart_dir):
+    """`tuneline study` in its own process, SIGKILLed as soon as the second cell's run
+    directory appears (the first cell finished, the second under way), then run again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    study = write_study(tmp_path, tiny_lm_dir, quickstart_dir)
+    cells = tmp_path / "runs" / "tiny-study" / "cells"
+    process = subprocess.Popen([sys.executable, "-m", "tuneline.cli.main", "study", str(study)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    while not (cells / "dpo__budget=1e+10__seed=1").exists() and process.poll() is None:
+        assert time.monotonic() < deadline, "the study never reached its second cell"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = {p.parent.name: (p.stat().st_mtime_ns, p.read_text()) for p in cells.glob("*/result.json")}
+    assert "prompted__budget=none__seed=1" in finished and "dpo__budget=1e+10__seed=1" not in finished
+
+    assert main(["study", str(study)]) == 0
+    after = {p.parent.name: (p.stat().st_mtime_ns, p.read_text()) for p in cells.glob("*/result.json")}
+    assert len(after) == 4
+    assert all(after[name] == before for name, before in finished.items())  # not run again
+    manifest = json.loads((cells / "dpo__budget=1e+10__seed=1" / "manifest.json").read_text())
+    assert [(s["name"], s["status"]) for s in manifest["stages"]] == [("sft", "done"), ("method", "done")]
+

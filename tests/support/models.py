@@ -80,3 +80,29 @@ def write_tiny_reward_model(folder: Path, seed: int = 0) -> Path:
     BertForSequenceClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def favour_tokens(folder: Path, boosts: dict[int, float]) -> Path:
+    """Make the tiny llama at `folder` (from write_tiny_causal_lm) start out preferring some
+    tokens, in a way a few optimizer steps can change; in place.
+
+    Its random next-token distribution is near uniform over ~49k tokens. Here every token
+    embedding gets 1.0 in coordinate 0 and the final norm's weights are set to 10, so the
+    last hidden state carries a near-constant ≈ 10·√hidden ≈ 76 in that coordinate; a
+    favoured token's row gets `boost` more there, which raises its logit over every other
+    token's by ≈ 76 × boost at every position (the embeddings are tied to the output layer):
+    0.12 on <|im_end|> gives it ≈ 17% (answers ~5 tokens long), 0.1 on a word ≈ 4%. The
+    large hidden state also makes each Adam step of a favoured row (lr per coordinate) move
+    its logit by ≈ lr × Σ|h| ≈ 180 × lr, while the attention and MLP weights move little."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    embeddings = model.get_input_embeddings().weight
+    with torch.no_grad():
+        embeddings[:, 0] = 1.0
+        model.model.norm.weight.fill_(10.0)
+        for token_id, boost in boosts.items():
+            embeddings[token_id, 0] += boost
+    model.save_pretrained(folder)
+    return folder

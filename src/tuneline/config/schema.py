@@ -153,7 +153,8 @@ class TrainingStageConfig(BudgetOption, StageConfig):
     eval_steps: int | None = Field(None, ge=1, description="evaluate on held-out data every N steps (None: at the end only)")
     save_steps: int = Field(25, ge=1, description="write a resumable checkpoint every N optimizer steps")
     save_total_limit: int = Field(2, ge=1, description="checkpoints kept")
-    max_eval_examples: int | None = Field(200, ge=1, description="cap on held-out examples used for metrics")
+    max_eval_examples: int | None = Field(200, ge=0, description="cap on held-out examples used for metrics "
+                                                                   "(0: none, e.g. when a study judges the result)")
 
     @field_validator("micro_batch_tokens", mode="before")
     @classmethod

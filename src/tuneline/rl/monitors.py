@@ -69,9 +69,12 @@ def _mean(history: Sequence[dict[str, Any]], key: str) -> float | None:
 
 
 def check(history: Sequence[dict[str, Any]], config: MonitorConfig, judge_before: float | None = None,
-          judge_after: float | None = None) -> dict[str, str]:
-    """Flags (name → message) raised by the per-step records of a run so far."""
-    if not config.enabled or len(history) < 2:
+          judge_after: float | None = None, final: bool = False) -> dict[str, str]:
+    """Flags (name → message) raised by the per-step records of a run so far. While the run
+    goes on, only once it has two whole windows (one step of a few completions is too noisy
+    to compare with another); at its end (`final`), a run shorter than that compares its
+    first and last halves."""
+    if not config.enabled or len(history) < (2 if final else 2 * config.window):
         return {}
     window = min(config.window, len(history) // 2)
     first, last = history[:window], history[-window:]
@@ -121,7 +124,7 @@ class Monitor:
 
     def finish(self, judge_before: float | None = None, judge_after: float | None = None) -> dict[str, Any]:
         """metrics.json entries: the flags raised at any point of the run, or at its end."""
-        self._update(check(self.history, self.config, judge_before, judge_after))
+        self._update(check(self.history, self.config, judge_before, judge_after, final=True))
         out: dict[str, Any] = {"monitor_flags": sorted(self.flags), "monitor_details": dict(self.flags)}
         if judge_before is not None and judge_after is not None:
             out.update(judge_score_before=judge_before, judge_score=judge_after)

@@ -20,14 +20,15 @@ class RewardSources(Strict):
 
 
 class HeldOutEval(Strict):
-    max_eval_examples: int | None = Field(32, ge=1, description="held-out prompts scored before and after")
+    max_eval_examples: int | None = Field(32, ge=0, description="held-out prompts scored before and after "
+                                                                  "(0: none)")
     eval_samples_per_prompt: int = Field(
         1, ge=1, description="completions sampled per held-out prompt: the mean reward's noise falls as 1/√n")
 
 
 def held_out_prompts(splits, config: HeldOutEval, rank: int = 0, world: int = 1) -> list:
     """This process's share of the held-out prompts, each repeated eval_samples_per_prompt times."""
-    prompts = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+    prompts = splits.eval[: config.max_eval_examples] if config.max_eval_examples is not None else splits.eval
     return [p.messages for p in prompts for _ in range(config.eval_samples_per_prompt)][rank::world]
 
 

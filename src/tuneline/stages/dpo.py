@@ -114,7 +114,7 @@ def run(ctx, config: Config) -> dict:
         remove_dropout(model)
     pairs = tokenize_records(splits.train, lambda p: tokenize_preference(tokenizer, p, config.max_length))
     pairs = [(c, r) for c, r in pairs if c.num_label_tokens and r.num_label_tokens]
-    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples is not None else splits.eval
 
     eval_pairs = [tokenize_preference(tokenizer, p, config.max_length) for p in held_out]
     model.eval()

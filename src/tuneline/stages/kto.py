@@ -94,7 +94,7 @@ def run(ctx, config: Config) -> dict:
     if config.disable_dropout:
         remove_dropout(model)
     examples, labels = tokenize_feedback(tokenizer, splits.train, config.max_length, ctx.seed)
-    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples is not None else splits.eval
     eval_examples, eval_labels = tokenize_feedback(tokenizer, held_out, config.max_length, ctx.seed)
     model.eval()
     reference = ctx.reference_for(model, config.reference, during_training=False)

@@ -37,7 +37,7 @@ def run(ctx, config: Config) -> dict:
     if truncated:
         info(f"{truncated} of {len(splits.train)} training examples were longer than max_length={config.max_length} "
              "and were truncated")
-    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples else splits.eval
+    held_out = splits.eval[: config.max_eval_examples] if config.max_eval_examples is not None else splits.eval
 
     def evaluate(m) -> dict[str, float]:
         return heldout_loss(m, tokenizer, held_out, config.max_length) if held_out else {}
