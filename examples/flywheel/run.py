@@ -226,13 +226,15 @@ def swap_under_load(base_url: str, adapter: str) -> dict:
 
 def measure(client: httpx.Client) -> dict:
     """Greedy answers of v1a (before) and v2 (after) to the held-out prompts: the share the
-    rule accepts (all three checks), each check's pass rate, and v2 against v1a by the rule."""
+    rule accepts (all three checks), each check's pass rate, and v2 against v1a by the rule;
+    v1b's share too, for comparison (the other adapter the votes were cast on)."""
     prompts = questions(QUICKSTART / "sft_eval.jsonl", HELD_OUT_PROMPTS)
     asked = [question(p) for p in prompts]
-    jobs = [(model, i) for model in ("v1a", "v2") for i in range(len(prompts))]
+    models = ("v1a", "v2", "v1b")
+    jobs = [(model, i) for model in models for i in range(len(prompts))]
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         texts = list(pool.map(lambda job: chat(client, job[0], prompts[job[1]], 0.0, 0), jobs))
-    answers = {model: texts[k * len(prompts):(k + 1) * len(prompts)] for k, model in enumerate(("v1a", "v2"))}
+    answers = {model: texts[k * len(prompts):(k + 1) * len(prompts)] for k, model in enumerate(models)}
     accepted = {model: [float(HELP_CENTRE.acceptable(q, a)) for q, a in zip(asked, texts, strict=True)]
                 for model, texts in answers.items()}
     change = [after - before for before, after in zip(accepted["v1a"], accepted["v2"], strict=True)]
@@ -241,13 +243,13 @@ def measure(client: httpx.Client) -> dict:
         verdict = HELP_CENTRE.vote(q, new, old)
         head_to_head.append(0.5 if verdict is None else verdict)
     result = {"acceptable_before_v1a": rate(accepted["v1a"]), "acceptable_after_v2": rate(accepted["v2"]),
-              "change": rate(change), "v2_vs_v1a": rate(head_to_head),
+              "change": rate(change), "v2_vs_v1a": rate(head_to_head), "acceptable_v1b": rate(accepted["v1b"]),
               "checks": {model: {check: sum(HELP_CENTRE.checks(q, a)[check] for q, a in zip(asked, texts, strict=True))
                                  for check in CHECKS} for model, texts in answers.items()},
               "mean_words": {model: statistics.fmean(map(body_words, texts)) for model, texts in answers.items()},
               "distinct_answers": {model: len(set(texts)) for model, texts in answers.items()},
               "examples": [{"prompt": asked[i], **{m: answers[m][i] for m in answers}} for i in range(3)]}
-    for label in ("acceptable_before_v1a", "acceptable_after_v2", "change", "v2_vs_v1a"):
+    for label in ("acceptable_before_v1a", "acceptable_after_v2", "change", "v2_vs_v1a", "acceptable_v1b"):
         print(f"   {label:<22} {result[label]['rate']:+.3f} ± {result[label]['se']:.3f} (n={result[label]['n']})")
     print(f"   checks passed (of {len(prompts)}): {result['checks']}")
     print(f"   mean words {result['mean_words']}; distinct answers {result['distinct_answers']}")

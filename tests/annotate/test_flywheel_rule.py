@@ -36,7 +36,7 @@ def test_every_documented_answer_is_acceptable_for_its_question_only(rule, centr
     assert len(centre.answers) == 160 and len(centre.articles) == 20
     assert all(centre.acceptable(q, a) for q, a in centre.answers.items())
     wrong = [(q, other) for q, a in centre.answers.items() for other in centre.articles if other != a
-             and centre.correct(q, other)]
+             and centre.on_topic(q, other)]
     assert wrong == []
 
 
@@ -53,9 +53,9 @@ def test_one_answer_to_every_question_is_acceptable_for_its_own_topic_only(centr
     assert sum(centre.acceptable(q, SYNC_ARTICLE) for q in held_out) == 2
 
 
-def test_votes_weigh_correctness_double(rule, centre):
+def test_votes_weigh_being_on_topic_double(rule, centre):
     unsigned = SYNC_ARTICLE.removesuffix(" — Nimbus Support")
-    # correct but unsigned: 2 + 0 + 1 = 3; another article, signed and sized: 0 + 1 + 1 = 2
+    # on topic but unsigned: 2 + 0 + 1 = 3; another article, signed and sized: 0 + 1 + 1 = 2
     assert centre.score(SYNC, unsigned) == 3 and centre.score(SYNC, DARK_MODE) == 2
     assert centre.vote(SYNC, unsigned, DARK_MODE) == 1.0
     assert centre.vote(SYNC, DARK_MODE, unsigned) == 0.0
@@ -67,4 +67,4 @@ def test_votes_weigh_correctness_double(rule, centre):
 
 def test_an_unknown_question_is_an_error(centre):
     with pytest.raises(KeyError, match="no article"):
-        centre.correct("How do I bake bread?", SYNC_ARTICLE)
+        centre.on_topic("How do I bake bread?", SYNC_ARTICLE)
