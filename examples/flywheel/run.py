@@ -166,7 +166,7 @@ def run_loop(base_url: str, server: subprocess.Popen) -> None:
     with step("6. load v2 into the running server while users keep asking"):
         RESULTS["swap"] = swap_under_load(base_url, str(dpo_run / "v2" / "adapter"))
         print(f"   {RESULTS['swap']}")
-    with step("7. the rule's preference rate on held-out prompts"):
+    with step("7. the rule's acceptance rate on held-out prompts"):
         RESULTS["held_out"] = measure(client)
 
 
