@@ -38,11 +38,12 @@ ROOT = HERE.parents[1]
 WORK = ROOT / "runs" / "flywheel"
 QUICKSTART = ROOT / "examples" / "quickstart"
 SERVE_PORT, ANNOTATE_PORT, ADMIN_KEY = 8110, 8111, "flywheel-admin"
-# 60 words is the longest answer the rule accepts (45 words and the sign-off); a longer one is
-# cut and fails it anyway, so no token past that is worth generating.
-USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 80, 40, 72
+# 64 tokens hold the longest help-centre answer (39 words and the sign-off); an answer cut
+# there is past the rule's 45 words or unsigned, so it fails either way.
+USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 40, 40, 64
 THREADS = int(os.environ.setdefault("OMP_NUM_THREADS", "1"))  # 2 spin-wait for each other on a busy machine
 CONCURRENCY = 16  # requests in flight: the server's batch size
+MODELS_MEASURED = tuple(os.environ.get("FLYWHEEL_MEASURE", "v1a,v2").split(","))  # v1a and v2 first
 HELP_CENTRE = HelpCentre(QUICKSTART / "sft_train.jsonl", QUICKSTART / "sft_eval.jsonl")
 TIMES: dict[str, float] = {}
 
@@ -226,11 +227,11 @@ def swap_under_load(base_url: str, adapter: str) -> dict:
 
 def measure(client: httpx.Client) -> dict:
     """Greedy answers of v1a (before) and v2 (after) to the held-out prompts: the share the
-    rule accepts (all three checks), each check's pass rate, and v2 against v1a by the rule;
-    v1b's share too, for comparison (the other adapter the votes were cast on)."""
+    rule accepts (all three checks), each check's pass rate, and v2 against v1a by the rule.
+    MODELS_MEASURED may add v1b, the other adapter the votes were cast on, for comparison."""
     prompts = questions(QUICKSTART / "sft_eval.jsonl", HELD_OUT_PROMPTS)
     asked = [question(p) for p in prompts]
-    models = ("v1a", "v2", "v1b")
+    models = MODELS_MEASURED
     jobs = [(model, i) for model in models for i in range(len(prompts))]
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         texts = list(pool.map(lambda job: chat(client, job[0], prompts[job[1]], 0.0, 0), jobs))
@@ -243,13 +244,15 @@ def measure(client: httpx.Client) -> dict:
         verdict = HELP_CENTRE.vote(q, new, old)
         head_to_head.append(0.5 if verdict is None else verdict)
     result = {"acceptable_before_v1a": rate(accepted["v1a"]), "acceptable_after_v2": rate(accepted["v2"]),
-              "change": rate(change), "v2_vs_v1a": rate(head_to_head), "acceptable_v1b": rate(accepted["v1b"]),
+              "change": rate(change), "v2_vs_v1a": rate(head_to_head),
+              **{f"acceptable_{model}": rate(accepted[model]) for model in models[2:]},
               "checks": {model: {check: sum(HELP_CENTRE.checks(q, a)[check] for q, a in zip(asked, texts, strict=True))
                                  for check in CHECKS} for model, texts in answers.items()},
               "mean_words": {model: statistics.fmean(map(body_words, texts)) for model, texts in answers.items()},
               "distinct_answers": {model: len(set(texts)) for model, texts in answers.items()},
               "examples": [{"prompt": asked[i], **{m: answers[m][i] for m in answers}} for i in range(3)]}
-    for label in ("acceptable_before_v1a", "acceptable_after_v2", "change", "v2_vs_v1a", "acceptable_v1b"):
+    for label in ("acceptable_before_v1a", "acceptable_after_v2", "change", "v2_vs_v1a",
+                  *(f"acceptable_{model}" for model in models[2:])):
         print(f"   {label:<22} {result[label]['rate']:+.3f} ± {result[label]['se']:.3f} (n={result[label]['n']})")
     print(f"   checks passed (of {len(prompts)}): {result['checks']}")
     print(f"   mean words {result['mean_words']}; distinct answers {result['distinct_answers']}")
