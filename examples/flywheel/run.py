@@ -10,7 +10,7 @@
     users keep sending requests (every one must succeed);
  7. the rule's acceptance rate on held-out prompts, before (v1a) and after (v2).
 
-    OMP_NUM_THREADS=2 python examples/flywheel/run.py     (under 15 minutes on 2 CPU cores)
+    OMP_NUM_THREADS=1 python examples/flywheel/run.py     (11 minutes on 2 quiet CPU cores)
 
 Writes runs/flywheel/ (databases, logs, results.json).
 """
@@ -40,7 +40,7 @@ QUICKSTART = ROOT / "examples" / "quickstart"
 SERVE_PORT, ANNOTATE_PORT, ADMIN_KEY = 8110, 8111, "flywheel-admin"
 # 64 tokens hold the longest help-centre answer (39 words and the sign-off); an answer cut
 # there is past the rule's 45 words or unsigned, so it fails either way.
-USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 40, 40, 64
+USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 80, 40, 64
 THREADS = int(os.environ.setdefault("OMP_NUM_THREADS", "1"))  # 2 spin-wait for each other on a busy machine
 CONCURRENCY = 16  # requests in flight: the server's batch size
 MODELS_MEASURED = tuple(os.environ.get("FLYWHEEL_MEASURE", "v1a,v2").split(","))  # v1a and v2 first
