@@ -4,13 +4,13 @@
  2. simulated users send support questions to both; the server logs them;
  3. `tuneline annotate generate --from-log` asks the running server for one answer per
     adapter to each logged prompt: pairwise items in the annotation database;
- 4. a scripted annotator applies RULE.md through the annotation app's real HTTP API;
+ 4. a scripted annotator applies RULE.md (rule.py) through the annotation app's real HTTP API;
  5. `tuneline run dpo.yaml`: a DPO stage reads the database (`format: annotations`);
  6. the new adapter is loaded into the running server through its admin endpoint while
     users keep sending requests (every one must succeed);
- 7. the rule's preference rate on held-out prompts, before (v1a) and after (v2).
+ 7. the rule's acceptance rate on held-out prompts, before (v1a) and after (v2).
 
-    python examples/flywheel/run.py            (about 10-15 minutes on 2 CPU cores)
+    OMP_NUM_THREADS=1 python examples/flywheel/run.py     (11 minutes on 2 quiet CPU cores)
 
 Writes runs/flywheel/ (databases, logs, results.json).
 """
@@ -30,12 +30,21 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rule import CHECKS, HelpCentre, body_words  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 WORK = ROOT / "runs" / "flywheel"
 QUICKSTART = ROOT / "examples" / "quickstart"
 SERVE_PORT, ANNOTATE_PORT, ADMIN_KEY = 8110, 8111, "flywheel-admin"
-USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 40, 40, 64
+# 64 tokens hold the longest help-centre answer (39 words and the sign-off); an answer cut
+# there is past the rule's 45 words or unsigned, so it fails either way.
+USERS_PROMPTS, HELD_OUT_PROMPTS, MAX_TOKENS = 80, 40, 64
+THREADS = int(os.environ.setdefault("OMP_NUM_THREADS", "1"))  # 2 spin-wait for each other on a busy machine
+CONCURRENCY = 16  # requests in flight: the server's batch size
+MODELS_MEASURED = tuple(os.environ.get("FLYWHEEL_MEASURE", "v1a,v2").split(","))  # v1a and v2 first
+HELP_CENTRE = HelpCentre(QUICKSTART / "sft_train.jsonl", QUICKSTART / "sft_eval.jsonl")
 TIMES: dict[str, float] = {}
 
 
@@ -96,33 +105,12 @@ def chat(client: httpx.Client, model: str, messages: list[dict], temperature: fl
     return reply.json()["choices"][0]["message"]["content"]
 
 
-def words(text: str) -> int:
-    return len(text.split())
-
-
-MIN_WORDS = 8
-
-
-def rule(first: str, second: str) -> float | None:
-    """RULE.md: 1 when the first answer is preferred, 0 when the second is, 0.5 for a tie,
-    None when both are bad (under MIN_WORDS words)."""
-    a, b = words(first), words(second)
-    if a < MIN_WORDS and b < MIN_WORDS:
-        return None
-    if a < MIN_WORDS or b < MIN_WORDS:
-        return 1.0 if b < MIN_WORDS else 0.0
-    if abs(a - b) <= 0.1 * max(a, b):
-        return 0.5
-    return 1.0 if a < b else 0.0
-
-
-def score(first: str, second: str) -> float:
-    """The rule as a preference rate: both bad counts as a tie (neither side wins)."""
-    verdict = rule(first, second)
-    return 0.5 if verdict is None else verdict
+def question(messages: list[dict]) -> str:
+    return next(m["content"] for m in reversed(messages) if m["role"] == "user")
 
 
 def rate(values: list[float]) -> dict:
+    """Mean over prompts and its standard error."""
     return {"rate": statistics.fmean(values), "se": statistics.stdev(values) / len(values) ** 0.5, "n": len(values)}
 
 
@@ -135,7 +123,7 @@ def main() -> None:
         start_run = sorted((ROOT / "runs" / "flywheel-start").iterdir())[-1]
         (WORK / "serve.yaml").write_text(json.dumps({
             "adapters": {"v1a": str(start_run / "v1a" / "adapter"), "v1b": str(start_run / "v1b" / "adapter")},
-            "adapters_root": str(ROOT / "runs"), "log_db": str(WORK / "requests.sqlite"), "torch_threads": 1,
+            "adapters_root": str(ROOT / "runs"), "log_db": str(WORK / "requests.sqlite"), "torch_threads": THREADS,
             "auth": {"admin_key": ADMIN_KEY}, "port": SERVE_PORT}))
         server = tuneline("serve", str(WORK / "serve.yaml"), background=True, log="serve.log")
         wait_until_up(f"{base_url}/health", server)
@@ -155,12 +143,13 @@ def run_loop(base_url: str, server: subprocess.Popen) -> None:
     client = httpx.Client(base_url=base_url, timeout=600)
     with step("2. simulated users ask both adapters (logged)"):
         prompts = questions(QUICKSTART / "sft_train.jsonl", USERS_PROMPTS)
-        with ThreadPoolExecutor(8) as pool:
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
             list(pool.map(lambda i: chat(client, ("v1a", "v1b")[i % 2], prompts[i], 0.7, i), range(len(prompts))))
     with step("3. annotate generate --from-log: one answer per adapter to each logged prompt"):
         print(tuneline("annotate", "generate", "examples/flywheel/annotate.yaml", "--from-log",
                        str(WORK / "requests.sqlite"), "--endpoint", f"{base_url}/v1", "--endpoint-model", "v1a",
-                       "--endpoint-model", "v1b", "--temperature", "0.9", "--max-new-tokens", str(MAX_TOKENS)), end="")
+                       "--endpoint-model", "v1b", "--temperature", "0.9", "--max-new-tokens", str(MAX_TOKENS),
+                       "--concurrency", str(CONCURRENCY)), end="")
     with step("4. the scripted annotator applies RULE.md through the app's HTTP API"):
         token = tuneline("annotate", "admin", "tokens", "examples/flywheel/annotate.yaml").split("rulebot\tannotator\t")[1].strip()
         app = tuneline("annotate", "serve", "examples/flywheel/annotate.yaml", background=True, log="annotate.log")
@@ -178,7 +167,7 @@ def run_loop(base_url: str, server: subprocess.Popen) -> None:
     with step("6. load v2 into the running server while users keep asking"):
         RESULTS["swap"] = swap_under_load(base_url, str(dpo_run / "v2" / "adapter"))
         print(f"   {RESULTS['swap']}")
-    with step("7. the rule's preference rate on held-out prompts"):
+    with step("7. the rule's acceptance rate on held-out prompts"):
         RESULTS["held_out"] = measure(client)
 
 
@@ -186,12 +175,15 @@ def annotate_by_rule(url: str, token: str) -> dict:
     counts = {"win": 0, "tie": 0, "both_bad": 0}
     with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=30) as client:
         while (assignment := client.get("/api/next").json()["assignment"]) is not None:
+            asked = question(assignment["prompt"])
             left, right = (answer["text"] for answer in assignment["answers"])
-            verdict = rule(left, right)
+            verdict = HELP_CENTRE.vote(asked, left, right)
             if verdict is None or verdict == 0.5:
                 vote = {"outcome": "both_bad" if verdict is None else "tie"}
             else:
                 vote = {"outcome": "win", "slots": [0 if verdict == 1 else 1]}
+            preferred = right if verdict == 0 else left  # the checklist ticks what the preferred answer passes
+            vote["checklist"] = [check for check, passed in HELP_CENTRE.checks(asked, preferred).items() if passed]
             client.post(f"/api/assignments/{assignment['id']}/vote",
                         json={"submission_id": f"rulebot-{assignment['id']}", **vote}).raise_for_status()
             counts[vote["outcome"]] += 1
@@ -234,25 +226,38 @@ def swap_under_load(base_url: str, adapter: str) -> dict:
 
 
 def measure(client: httpx.Client) -> dict:
+    """Greedy answers of v1a (before) and v2 (after) to the held-out prompts: the share the
+    rule accepts (all three checks), each check's pass rate, and v2 against v1a by the rule.
+    MODELS_MEASURED may add v1b, the other adapter the votes were cast on, for comparison."""
     prompts = questions(QUICKSTART / "sft_eval.jsonl", HELD_OUT_PROMPTS)
-    answers = {}
-    with ThreadPoolExecutor(8) as pool:
-        for model in ("base", "v1a", "v2"):
-            answers[model] = list(pool.map(lambda m, model=model: chat(client, model, m, 0.0, 0), prompts))
-    before = [score(a, b) for a, b in zip(answers["v1a"], answers["base"], strict=True)]
-    after = [score(a, b) for a, b in zip(answers["v2"], answers["base"], strict=True)]
-    head_to_head = [score(a, b) for a, b in zip(answers["v2"], answers["v1a"], strict=True)]
-    result = {"before_v1a_vs_base": rate(before), "after_v2_vs_base": rate(after), "v2_vs_v1a": rate(head_to_head),
-              "mean_words": {model: statistics.fmean(map(words, texts)) for model, texts in answers.items()},
-              "under_min_words": {model: sum(words(t) < MIN_WORDS for t in texts) for model, texts in answers.items()},
-              "examples": [{"prompt": p[-1]["content"], **{m: answers[m][i] for m in answers}}
-                           for i, p in enumerate(prompts[:3])]}
-    for label in ("before_v1a_vs_base", "after_v2_vs_base", "v2_vs_v1a"):
-        print(f"   {label:<20} {result[label]['rate']:.3f} ± {result[label]['se']:.3f} (n={result[label]['n']})")
-    print(f"   mean words: {result['mean_words']}; answers under {MIN_WORDS} words: {result['under_min_words']}")
+    asked = [question(p) for p in prompts]
+    models = MODELS_MEASURED
+    jobs = [(model, i) for model in models for i in range(len(prompts))]
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        texts = list(pool.map(lambda job: chat(client, job[0], prompts[job[1]], 0.0, 0), jobs))
+    answers = {model: texts[k * len(prompts):(k + 1) * len(prompts)] for k, model in enumerate(models)}
+    accepted = {model: [float(HELP_CENTRE.acceptable(q, a)) for q, a in zip(asked, texts, strict=True)]
+                for model, texts in answers.items()}
+    change = [after - before for before, after in zip(accepted["v1a"], accepted["v2"], strict=True)]
+    head_to_head = []
+    for q, new, old in zip(asked, answers["v2"], answers["v1a"], strict=True):
+        verdict = HELP_CENTRE.vote(q, new, old)
+        head_to_head.append(0.5 if verdict is None else verdict)
+    result = {"acceptable_before_v1a": rate(accepted["v1a"]), "acceptable_after_v2": rate(accepted["v2"]),
+              "change": rate(change), "v2_vs_v1a": rate(head_to_head),
+              **{f"acceptable_{model}": rate(accepted[model]) for model in models[2:]},
+              "checks": {model: {check: sum(HELP_CENTRE.checks(q, a)[check] for q, a in zip(asked, texts, strict=True))
+                                 for check in CHECKS} for model, texts in answers.items()},
+              "mean_words": {model: statistics.fmean(map(body_words, texts)) for model, texts in answers.items()},
+              "distinct_answers": {model: len(set(texts)) for model, texts in answers.items()},
+              "examples": [{"prompt": asked[i], **{m: answers[m][i] for m in answers}} for i in range(3)]}
+    for label in ("acceptable_before_v1a", "acceptable_after_v2", "change", "v2_vs_v1a",
+                  *(f"acceptable_{model}" for model in models[2:])):
+        print(f"   {label:<22} {result[label]['rate']:+.3f} ± {result[label]['se']:.3f} (n={result[label]['n']})")
+    print(f"   checks passed (of {len(prompts)}): {result['checks']}")
+    print(f"   mean words {result['mean_words']}; distinct answers {result['distinct_answers']}")
     return result
 
 
 if __name__ == "__main__":
-    os.environ["OMP_NUM_THREADS"] = "1"  # 2 threads spin-wait for each other on a busy machine
     main()

@@ -137,7 +137,7 @@ def local_sampler(reference: str, max_new_tokens: int, temperature: float, batch
 
 
 def endpoint_sampler(url: str, model: str, max_new_tokens: int, temperature: float, api_key: str | None = None,
-                     concurrency: int = 8) -> Sampler:
+                     concurrency: int = 16) -> Sampler:
     """Answers from an OpenAI-compatible endpoint, `concurrency` requests in flight (a
     batching server answers them together)."""
     from concurrent.futures import ThreadPoolExecutor

@@ -38,6 +38,8 @@ def register(subparsers) -> None:
     generate.add_argument("--endpoint-model", action="append", default=[], metavar="NAME",
                           help="model names to ask the endpoint for (repeatable)")
     generate.add_argument("--api-key", help="bearer key for the endpoint")
+    generate.add_argument("--concurrency", type=int, default=16,
+                          help="requests in flight to the endpoint (default 16: tuneline serve's batch size)")
     generate.add_argument("--samples", type=int, default=1, help="answers per model and prompt (default 1)")
     generate.add_argument("--limit", type=int, help="use at most this many prompts")
     generate.add_argument("--max-new-tokens", type=int, default=128)
@@ -129,7 +131,8 @@ def _generate(args: argparse.Namespace) -> int:
     for name in args.endpoint_model:
         if not args.endpoint:
             raise UserError("--endpoint-model needs --endpoint URL", fix="add --endpoint http://HOST:PORT/v1")
-        samplers[name] = endpoint_sampler(args.endpoint, name, args.max_new_tokens, args.temperature, args.api_key)
+        samplers[name] = endpoint_sampler(args.endpoint, name, args.max_new_tokens, args.temperature, args.api_key,
+                                          max(1, args.concurrency))
     if not samplers:
         raise UserError("no model to answer with", fix="add --model NAME=REF or --endpoint URL --endpoint-model NAME")
     if not prompts:
