@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tuneline.cli.options import add_stage_option
+from tuneline.cli.options import add_stage_option, add_threads_option, use_threads
 
 
 def register(subparsers) -> None:
@@ -35,8 +35,7 @@ def register(subparsers) -> None:
     audit.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                        help="weight dtype of a local model; auto: bfloat16 where the CPU has AVX-512 BF16 or AMX "
                             "(or a bf16 GPU), else float32")
-    audit.add_argument("--threads", type=int, help="CPU threads for the local models (default: OMP_NUM_THREADS if "
-                                                   "set, else the cores the load average leaves idle, at least 1)")
+    add_threads_option(audit)
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--baseline", help="model, run or stage to compare with (e.g. the base model)")
     audit.add_argument("--refusal-detector", default="patterns", choices=["patterns", "embedding", "judge", "any"])
@@ -98,8 +97,6 @@ def _answers(args: argparse.Namespace, reference: str | None, prompts, sampling)
 
 def _audit(args: argparse.Namespace) -> int:
     from tuneline.errors import UserError
-    from tuneline.progress import info
-    from tuneline.runtime import use_cpu_threads
     from tuneline.safety.answers import Sampling
     from tuneline.safety.audit import rate_table
     from tuneline.safety.prompts import load_prompts
@@ -110,10 +107,8 @@ def _audit(args: argparse.Namespace) -> int:
                                                                   "or tuneline audit --base-url http://localhost:8000/v1")
     if args.k < 1:
         raise UserError(f"--k is {args.k}", fix="ask for at least 1 sample per prompt")
-    if args.threads is not None and args.threads < 1:
-        raise UserError(f"--threads is {args.threads}", fix="give at least 1, or leave it out to use the idle cores")
     prompts = [p for name in args.prompts for p in load_prompts(name, args.kind, args.categories)]
-    info(f"CPU threads: {use_cpu_threads(args.threads)}")
+    use_threads(args)
     detectors = _detectors(args)
     detectors.refusal_detector(), detectors.unsafe_detector()  # a detector that cannot be built fails before generating
     sampling = Sampling(k=args.k, max_new_tokens=args.max_new_tokens, temperature=args.temperature,

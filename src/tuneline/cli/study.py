@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tuneline.cli.options import add_threads_option, use_threads
+
 
 def register(subparsers) -> None:
     study = subparsers.add_parser(
@@ -15,6 +17,7 @@ def register(subparsers) -> None:
     study.add_argument("study", help="study YAML file (see examples/budget/study.yaml)")
     study.add_argument("--max-cells", type=int, metavar="N", help="run at most N unfinished cells, then report")
     study.add_argument("--report-only", action="store_true", help="write the report of the finished cells only")
+    add_threads_option(study, "training and judging")
     study.set_defaults(handler=_study)
 
 
@@ -27,6 +30,7 @@ def _study(args: argparse.Namespace) -> int:
         config = load_study(args.study)
         write_study_report(config, study_folder(config))
         return 0
+    use_threads(args)
     outcome = run_study(args.study, max_cells=args.max_cells)
     print(f"cells run: {len(outcome.executed)}, already finished: {len(outcome.skipped)}, left: {len(outcome.pending)}")
     print(f"report: {outcome.report}")
