@@ -259,7 +259,8 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
         progress.update(1)
         watch.ledger.add("training", sum(example_flops[i] for i in whole))
         watch.step_done()
-        if step < total_steps:  # the next step's batch is known: stop before it would pass the budget
+        budgeted = watch.max_flops is not None or watch.max_seconds is not None
+        if budgeted and step < total_steps:  # the next step's batch is known: stop before it would pass the budget
             epoch_next, position_next = divmod(step, batches_per_epoch)
             upcoming = order[position_next] if position_next else \
                 batch_order(lengths, global_batch, settings.seed, epoch_next, settings.group_by_length)[0]
