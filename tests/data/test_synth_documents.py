@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tuneline.data.synth.chunks import chunk_sections, windows
-from tuneline.data.synth.dataset import read_seed_pairs
+from tuneline.data.synth.dataset import read_seed_pairs, write_dataset
 from tuneline.data.synth.documents import Section, read_folder
 from tuneline.errors import DataError
 
@@ -66,3 +66,31 @@ def test_an_empty_folder_and_a_binary_document_are_named(tmp_path):
     with pytest.raises(DataError, match="not a text file") as error:
         read_folder(tmp_path)
     assert error.value.where == str(tmp_path / "manual.md")
+
+
+def test_seed_pairs_pinned_to_a_split_stay_there_and_keep_their_facts(tmp_path):
+    import json
+
+    chunks = chunk_sections([Section("billing.md", "Plans", "The Team plan costs 8 euros a seat.")])
+    seed = tmp_path / "seed.jsonl"
+    rows = [{"question": f"Team price, wording {i}?", "answer": "8 euros a seat.", "facts": ["8 euros"],
+             "split": "eval" if i == 0 else "train"} for i in range(6)]
+    rows += [{"question": f"Free question {i}?", "answer": "8 euros."} for i in range(10)]
+    seed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    pairs = read_seed_pairs(str(seed), chunks, "Not in the docs.")
+    train, evaluation = write_dataset(pairs, tmp_path / "out", eval_fraction=0.2, seed=0, report={})
+    held = [json.loads(line) for line in evaluation.read_text().splitlines()]
+    trained = [json.loads(line) for line in train.read_text().splitlines()]
+    questions = {r["messages"][0]["content"] for r in held}
+    assert "Team price, wording 0?" in questions  # pinned to eval
+    assert not {f"Team price, wording {i}?" for i in range(1, 6)} & questions  # pinned to train
+    assert len(held) == 1 + 2 and len(trained) == 5 + 8  # 20% of the 10 free pairs held out
+    assert held[[r["messages"][0]["content"] for r in held].index("Team price, wording 0?")]["facts"] == ["8 euros"]
+    assert "facts" not in next(r for r in trained if r["messages"][0]["content"].startswith("Free"))
+
+    seed.write_text('{"question": "Team price?", "answer": "8 euros.", "split": "test"}\n')
+    with pytest.raises(DataError, match="split 'test' is not train or eval"):
+        read_seed_pairs(str(seed), chunks, "Not in the docs.")
+    seed.write_text('{"question": "Team price?", "answer": "8 euros.", "facts": "8 euros"}\n')
+    with pytest.raises(DataError, match="'facts' must be a list"):
+        read_seed_pairs(str(seed), chunks, "Not in the docs.")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tuneline.eval.qa import QACase, calibrated_verdicts, declines, score_answers
+from tuneline.eval.qa import QACase, calibrated_verdicts, declines, score_answers, states_facts
 from tuneline.eval.significance import wilson_interval
 
 
@@ -37,6 +37,24 @@ def test_qa_shares_count_correct_declined_and_hallucinated_answers():
     assert metrics["abstention"] == 1 / 2  # "It floats." answers what the docs do not say
     assert metrics["hallucination"] == 3 / 6  # #2, #4 wrong and not declined; #5 answered anyway
     assert declines("Sorry, I cannot answer that.", 0.0, 0.75) and not declines("Press Save.", 0.3, 0.75)
+
+
+def test_the_fact_check_wants_every_fact_as_whole_words_and_no_refusal():
+    assert states_facts("It costs 12 euros per device.", ("12 euros",))
+    assert not states_facts("Up to 14 days.", ("4",))  # "4" is not in "14"
+    assert states_facts("At most 4 drives, on BUSINESS.", ("4", "business"))
+    assert not states_facts("Frankfurt only.", ("Frankfurt", "Dublin"))
+    assert states_facts("See /var/log/fernbox/fernbox.log.", ("/var/log/fernbox/fernbox.log",))
+
+    def case(facts):
+        return QACase([{"role": "user", "content": "q"}], "ref", "passage", True, facts)
+
+    cases = [case(("7 days",)), case(("7 days",)), case(("Ctrl+B",)), case(())]  # the last has no facts listed
+    answers = ["Links expire after 7 days.", "After 7 days? That is not covered in the documentation.",
+               "Press Ctrl+R.", "Blue."]
+    metrics = score_answers(cases, answers, [False] * 4, [0.0] * 4, [0.0, 0.9, 0.0, 0.0], similarity_threshold=0.75)
+    assert metrics["correct_facts"] == 1 / 3  # #2 declines, #3 names the wrong key, #4 is not counted
+    assert (metrics["correct_facts_ci_low"], metrics["correct_facts_ci_high"]) == pytest.approx(wilson_interval(1, 3))
 
 
 def test_the_judge_threshold_sits_between_its_verdicts_on_right_and_wrong_answers():

@@ -39,6 +39,10 @@ class AdapterConfig(Strict):
     dropout: float = Field(0.05, ge=0, lt=1, description="dropout on the LoRA input")
     target_modules: list[str] | Literal["all-linear"] = Field(
         "all-linear", description="module names to adapt, or all-linear")
+    layers_to_transform: list[int] | None = Field(
+        None, description="LoRA only in these decoder layers (0-based), e.g. the upper half: the backward pass then "
+                          "stops at the lowest adapted layer (the 135M model trains ~1.6x faster with the upper half "
+                          "on CPU); None: every layer")
     use_dora: bool = Field(False, description="weight-decomposed LoRA (DoRA)")
     load_in_4bit: bool = Field(False, description="QLoRA: load the base in 4-bit NF4 (bitsandbytes; its CPU backend works without a GPU)")
     bnb_4bit_quant_storage: Literal["uint8", "float32", "bfloat16", "float16"] = Field(

@@ -8,6 +8,8 @@ For each target's greedy answer to each held-out question:
   calibrated: halfway between the judge's P(yes) for the reference answer itself and for
   another question's reference answer (`judge_discriminates`: the share of questions where
   the first is higher, i.e. where the judge can tell at all);
+- correct (facts): for questions whose record lists `facts` (hand-written key strings, e.g.
+  "50 GB"), the answer contains every one (case-insensitive, whole words) and does not decline;
 - correct (similarity): cosine of the answer's and the reference's MiniLM embeddings is at
   least `similarity_threshold` (and its mean);
 - abstention: on questions the docs do not answer, the answer declines (it is close to the
@@ -37,6 +39,7 @@ class QACase:
     reference: str
     passage: str
     answerable: bool
+    facts: tuple[str, ...] = ()
 
 
 def qa_cases(conversations: list[Conversation], rows: dict[str, dict[str, Any]]) -> list[QACase]:
@@ -50,7 +53,8 @@ def qa_cases(conversations: list[Conversation], rows: dict[str, dict[str, Any]])
         reference = messages.pop()["content"]
         row = rows.get(messages[-1]["content"].strip())
         if row is not None:
-            cases.append(QACase(messages, reference, row.get("passage") or "", bool(row.get("answerable", True))))
+            cases.append(QACase(messages, reference, row.get("passage") or "", bool(row.get("answerable", True)),
+                                tuple(row.get("facts") or ())))
     return cases
 
 
@@ -74,6 +78,17 @@ def judge_prompt(case: QACase, answer: str) -> list[Message]:
              "Does the candidate answer give the same facts as the reference answer? Reply yes or no."}]
 
 
+def states_facts(answer: str, facts: tuple[str, ...]) -> bool:
+    """Every fact appears in the answer as whole words ("4" is not found in "14 days"),
+    ignoring case and runs of whitespace."""
+    text = " ".join(answer.lower().split())
+    for fact in facts:
+        pattern = re.escape(" ".join(fact.lower().split()))
+        if not re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text):
+            return False
+    return True
+
+
 def declines(answer: str, similarity_to_abstain: float, threshold: float) -> bool:
     return bool(DECLINES.search(answer)) or similarity_to_abstain >= threshold
 
@@ -95,6 +110,10 @@ def score_answers(cases: list[QACase], answers: list[str], judged_yes: list[bool
         metrics.update(share(correct_judge, "correct_judge"))
         metrics.update(share([similarity[i] >= similarity_threshold for i in answerable], "correct_similarity"))
         metrics["mean_similarity"] = sum(similarity[i] for i in answerable) / len(answerable)
+        with_facts = [i for i in answerable if cases[i].facts]
+        if with_facts:
+            metrics.update(share([states_facts(answers[i], cases[i].facts) and not declined[i] for i in with_facts],
+                                 "correct_facts"))
         metrics["false_abstention"] = sum(declined[i] for i in answerable) / len(answerable)
     if unanswerable:
         metrics.update(share([declined[i] for i in unanswerable], "abstention"))

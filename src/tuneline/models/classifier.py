@@ -66,7 +66,7 @@ def attach_encoder_lora(model, adapter: AdapterConfig):
     targets = adapter.target_modules
     if targets == "all-linear":
         targets = ENCODER_LORA_TARGETS.get(model.config.model_type, "all-linear")
-    return get_peft_model(model, lora_config(adapter.model_copy(update={"target_modules": targets}), "SEQ_CLS"))
+    return get_peft_model(model, lora_config(adapter.model_copy(update={"target_modules": targets}), "SEQ_CLS", model))
 
 
 def plain_model(model):

@@ -89,14 +89,41 @@ def load_causal_lm(model: ModelConfig | str, device: str | None = None, load_in_
     return lm, tokenizer
 
 
-def lora_config(adapter: AdapterConfig, task_type: str = "CAUSAL_LM"):
+def linear_module_names(model) -> list[str]:
+    """The names (last part) of the linear layers inside the numbered blocks (`layers.3.`,
+    `layer.3.`, `h.3.`): what `all-linear` adapts, spelled out (PEFT needs the names when
+    only some layers are adapted)."""
+    import re
+
+    import torch
+
+    return sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                   if isinstance(module, torch.nn.Linear) and re.search(r"\.\d+\.", name)})
+
+
+def lora_config(adapter: AdapterConfig, task_type: str = "CAUSAL_LM", model=None):
+    """PEFT's LoraConfig for `adapter`; `model` is needed when only some layers are adapted."""
     from peft import LoraConfig
 
+    targets, layers = adapter.target_modules, adapter.layers_to_transform
+    if layers is not None:
+        if model is None:
+            raise ModelError("adapter.layers_to_transform is not supported for this model", where="adapter",
+                             fix="remove layers_to_transform")
+        count = getattr(model.config, "num_hidden_layers", None)
+        wrong = [i for i in layers if count is not None and not 0 <= i < count]
+        if wrong or not layers:
+            raise ModelError(f"adapter.layers_to_transform {layers} names layers the model does not have "
+                             f"(it has {count}: 0 to {count - 1 if count else '?'})", where="adapter.layers_to_transform",
+                             fix=f"list layer numbers from 0 to {count - 1 if count else 'N-1'}")
+        if targets == "all-linear":
+            targets = linear_module_names(model)
     return LoraConfig(
         r=adapter.r,
         lora_alpha=adapter.alpha,
         lora_dropout=adapter.dropout,
-        target_modules=adapter.target_modules,
+        target_modules=targets,
+        layers_to_transform=layers,
         use_dora=adapter.use_dora,
         task_type=task_type,
         bias="none",
@@ -121,7 +148,7 @@ def attach_adapter(model, adapter: AdapterConfig, init_from: Path | None = None,
         model = prepare_for_kbit_training(model)
     if init_from is not None:
         return PeftModel.from_pretrained(model, str(init_from), adapter_name=adapter_name, is_trainable=True)
-    return get_peft_model(model, lora_config(adapter), adapter_name=adapter_name)
+    return get_peft_model(model, lora_config(adapter, model=model), adapter_name=adapter_name)
 
 
 def load_for_inference(target: str | Path, dtype: str = "float32", stage: str | None = None):

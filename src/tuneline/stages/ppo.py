@@ -92,7 +92,7 @@ def load_models(ctx, config: Config):
         from tuneline.models.registry import resolve_model_path
 
         critic = AutoModel.from_pretrained(resolve_model_path(ctx.pipeline.model.ref))
-        critic = get_peft_model(critic, lora_config(ctx.pipeline.adapter, task_type="FEATURE_EXTRACTION"))
+        critic = get_peft_model(critic, lora_config(ctx.pipeline.adapter, task_type="FEATURE_EXTRACTION", model=critic))
     hidden_size = policy.config.hidden_size if not hasattr(policy, "get_base_model") else \
         policy.get_base_model().config.hidden_size
     return (PolicyWithValue(policy, hidden_size, critic, detach_features=config.value_model == "head"), tokenizer,

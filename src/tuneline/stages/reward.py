@@ -76,7 +76,7 @@ def load_reward_backbone(ctx, config: Config):
     model.to(compute_device())
     _, adapter, _ = planned_weights(ctx.pipeline, config)
     if adapter.type == "lora":
-        model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS"))
+        model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS", model=model))
     return model, tokenizer, adapter
 
 

@@ -4,6 +4,10 @@ curation's MinHash), a seeded hold-out, and JSONL whose records keep their passa
     {"messages": [{"role": "user", ...}, {"role": "assistant", ...}],
      "passage": "...", "source": "billing.md > Refunds", "answerable": true, "origin": "teacher"}
 
+Hand-written seed pairs may pin their split (`"split": "train"` or `"eval"`, e.g. a held-out
+wording of a trained fact) and list `facts`, the strings a correct answer contains (the qa
+suite's exact fact check); both ride along into the written records.
+
 `format: auto` reads the file as chat data (the extra fields ride along); the `qa` eval
 suite reads passage and answerable from it."""
 
@@ -13,7 +17,7 @@ import json
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tuneline.data.synth.chunks import Chunk
@@ -30,11 +34,14 @@ class QAPair:
     source: str
     answerable: bool = True
     origin: str = "teacher"  # teacher | seed
+    split: str | None = None  # train | eval pins the pair; None: the seeded hold-out decides
+    facts: list[str] = field(default_factory=list)
 
     def row(self) -> dict:
-        return {"messages": [{"role": "user", "content": self.question},
-                             {"role": "assistant", "content": self.answer}],
-                "passage": self.passage, "source": self.source, "answerable": self.answerable, "origin": self.origin}
+        row = {"messages": [{"role": "user", "content": self.question},
+                            {"role": "assistant", "content": self.answer}],
+               "passage": self.passage, "source": self.source, "answerable": self.answerable, "origin": self.origin}
+        return {**row, "facts": self.facts} if self.facts else row
 
 
 def filter_pairs(pairs: list[QAPair], filters: SynthFilters, dropped: Counter) -> list[QAPair]:
@@ -62,8 +69,9 @@ def _words(text: str) -> set[str]:
 
 
 def read_seed_pairs(path: str, chunks: list[Chunk], unanswerable_answer: str) -> list[QAPair]:
-    """Hand-written pairs: {question, answer, source?, answerable?}. The passage is the chunk
-    of `source` (any chunk without one) sharing the most words with question and answer."""
+    """Hand-written pairs: {question, answer, source?, answerable?, split?, facts?}. The passage
+    is the chunk of `source` (any chunk without one) sharing the most words with question and
+    answer."""
     from tuneline.data.problems import RowProblem
     from tuneline.data.readers import read_rows
 
@@ -80,24 +88,33 @@ def read_seed_pairs(path: str, chunks: list[Chunk], unanswerable_answer: str) ->
         if not isinstance(answer, str) or not answer:
             raise DataError("an answerable seed pair needs an 'answer' string", where=where,
                             fix='add "answer", or "answerable": false for a question the docs do not cover')
+        split, facts = row.get("split"), row.get("facts", [])
+        if split not in (None, "train", "eval"):
+            raise DataError(f"seed pair split {split!r} is not train or eval", where=where,
+                            fix='write "split": "train" or "split": "eval", or leave it out for the seeded hold-out')
+        if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip() for f in facts):
+            raise DataError("a seed pair's 'facts' must be a list of non-empty strings", where=where,
+                            fix='write e.g. "facts": ["50 GB"]: strings a correct answer contains')
         passage, source = "", row.get("source", "")
         if answerable:
             candidates = [c for c in chunks if not source or c.source == source] or chunks
             wanted = _words(row["question"] + " " + answer)
             best = max(candidates, key=lambda c: len(wanted & _words(c.passage)))
             passage, source = best.passage, f"{best.source} > {best.heading}"
-        pairs.append(QAPair(row["question"].strip(), answer.strip(), passage, source, answerable, "seed"))
+        pairs.append(QAPair(row["question"].strip(), answer.strip(), passage, source, answerable, "seed", split,
+                            [f.strip() for f in facts]))
     return pairs
 
 
 def write_dataset(pairs: list[QAPair], output: Path, eval_fraction: float, seed: int,
                   report: dict) -> tuple[Path, Path]:
-    """Seeded hold-out, stratified by answerable/unanswerable; train.jsonl, eval.jsonl,
-    report.json."""
+    """Seeded hold-out, stratified by answerable/unanswerable, of the pairs whose split is not
+    pinned; train.jsonl, eval.jsonl, report.json."""
     rng = random.Random(seed)
-    train, evaluation = [], []
+    train = [pair for pair in pairs if pair.split == "train"]
+    evaluation = [pair for pair in pairs if pair.split == "eval"]
     for answerable in (True, False):
-        group = [pair for pair in pairs if pair.answerable is answerable]
+        group = [pair for pair in pairs if pair.answerable is answerable and pair.split is None]
         rng.shuffle(group)
         held = round(len(group) * eval_fraction)
         evaluation += group[:held]
