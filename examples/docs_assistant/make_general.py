@@ -1,58 +1,67 @@
-"""Writes general.jsonl: general instruction data (arithmetic, words, units, lists), made
-here from templates with answers computed by this script. It stands for "what the model
-could do before the docs fine-tune": the forgetting suite measures the held-out loss on it
-before and after, and the mixed stage keeps 20% of it in training.
-Run: python examples/docs_assistant/make_general.py"""
+"""Writes general.jsonl: what the model could do before the docs fine-tune. The prompts are
+general requests written here from templates (facts, explanations, advice, words, short
+writing); the answers are the embedded SmolLM2-135M-Instruct's own greedy answers, kept
+when they end within 64 tokens.
+
+Scored against the base model's own answers, the held-out loss of a fine-tuned model rises
+by how far it has drifted from what the base would say (the cross-entropy is the base's
+entropy plus the divergence), which is the forgetting the `forgetting` suite reports; the
+`mixed` stage replays 20% of these answers in training (self-distillation), which should
+hold it near the base. About 4 minutes on one CPU thread; the file is shipped, so the
+example does not need to run this.
+Run: OMP_NUM_THREADS=1 python examples/docs_assistant/make_general.py"""
 
 import json
 import random
 from pathlib import Path
 
+COUNTRIES = ["France", "Japan", "Brazil", "Canada", "Egypt", "Italy", "Kenya", "Norway", "Peru", "Spain",
+             "India", "Mexico"]
+TOPICS = ["photosynthesis", "gravity", "a volcano", "the water cycle", "an eclipse", "a rainbow", "inflation",
+          "a vaccine", "the internet", "a battery", "democracy", "recycling", "a black hole", "evolution",
+          "a thunderstorm", "the moon's phases"]
+ACTIVITIES = ["sleeping better", "learning a language", "saving money", "running a first 5K", "studying for an exam",
+              "cooking rice", "keeping houseplants alive", "writing a CV", "staying focused at work",
+              "planning a trip", "drinking more water", "speaking in public"]
 WORDS = ["river", "garden", "window", "pencil", "castle", "orange", "silver", "planet", "bridge", "candle",
-         "forest", "button", "rocket", "ladder", "mirror", "pillow", "violin", "basket", "tunnel", "meadow"]
-OPPOSITES = {"hot": "cold", "early": "late", "empty": "full", "light": "heavy", "open": "closed",
-             "fast": "slow", "high": "low", "rich": "poor", "young": "old", "wide": "narrow"}
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+         "forest", "rocket", "ladder", "mirror", "violin", "meadow"]
+ANIMALS = ["a cat", "an owl", "a dolphin", "a bee", "an elephant", "a penguin", "a fox", "a turtle"]
+TEMPLATES = [
+    "What is the capital of {country}?", "Name a famous food from {country}.",
+    "Explain {topic} in one or two sentences.", "What is {topic}? Keep it short.",
+    "Give me one tip for {activity}.", "What is a common mistake when {activity}?",
+    "Write one sentence that uses the word '{word}'.", "Give a synonym for the word '{word}'.",
+    "Describe {animal} in one sentence.", "Write a two-line poem about {animal}.",
+    "What is {a} plus {b}?", "Is {n} an even or an odd number?",
+]
 
 
-def tasks(rng: random.Random):
-    a, b = rng.randint(10, 99), rng.randint(10, 99)
-    yield f"What is {a} plus {b}?", f"{a} + {b} = {a + b}."
-    a, b = rng.randint(2, 12), rng.randint(2, 12)
-    yield f"Multiply {a} by {b}.", f"{a} × {b} = {a * b}."
-    km = rng.randint(2, 40)
-    yield f"How many meters are in {km} kilometers?", f"{km} kilometers are {km * 1000} meters."
-    minutes = rng.randint(2, 9) * 60 + rng.choice([0, 15, 30, 45])
-    yield (f"Convert {minutes} minutes to hours and minutes.",
-           f"{minutes} minutes are {minutes // 60} hours and {minutes % 60} minutes.")
-    word = rng.choice(WORDS)
-    yield f"Spell the word '{word}' backwards.", f"'{word}' backwards is '{word[::-1]}'."
-    yield f"How many letters are in the word '{word}'?", f"'{word}' has {len(word)} letters."
-    chosen = rng.sample(WORDS, 4)
-    yield (f"Sort these words alphabetically: {', '.join(chosen)}.", ", ".join(sorted(chosen)) + ".")
-    numbers = rng.sample(range(1, 100), 5)
-    yield (f"What is the largest number in this list: {', '.join(map(str, numbers))}?",
-           f"The largest number is {max(numbers)}.")
-    word, opposite = rng.choice(list(OPPOSITES.items()))
-    yield f"What is the opposite of '{word}'?", f"The opposite of '{word}' is '{opposite}'."
-    day = rng.randrange(7)
-    shift = rng.randint(1, 6)
-    yield (f"If today is {DAYS[day]}, what day will it be in {shift} days?",
-           f"In {shift} days it will be {DAYS[(day + shift) % 7]}.")
+def prompts(rng: random.Random, count: int) -> list[str]:
+    seen: list[str] = []
+    while len(seen) < count:
+        text = rng.choice(TEMPLATES).format(
+            country=rng.choice(COUNTRIES), topic=rng.choice(TOPICS), activity=rng.choice(ACTIVITIES),
+            word=rng.choice(WORDS), animal=rng.choice(ANIMALS), a=rng.randint(2, 50), b=rng.randint(2, 50),
+            n=rng.randint(2, 99))
+        if text not in seen:
+            seen.append(text)
+    return seen
 
 
 def main() -> None:
-    rng = random.Random(7)
-    rows, seen = [], set()
-    while len(rows) < 300:
-        for question, answer in tasks(rng):
-            if question not in seen and len(rows) < 300:
-                seen.add(question)
-                rows.append({"messages": [{"role": "user", "content": question},
-                                          {"role": "assistant", "content": answer}]})
+    from tuneline.eval.generate import generate_chat
+    from tuneline.models.load import load_for_inference
+
+    model, tokenizer = load_for_inference("builtin:smollm2-135m-instruct")
+    asked = prompts(random.Random(7), 260)
+    answers = generate_chat(model, tokenizer, [[{"role": "user", "content": p}] for p in asked],
+                            max_new_tokens=64, batch_size=16)
+    rows = [{"messages": [{"role": "user", "content": p}, {"role": "assistant", "content": a.text.strip()}]}
+            for p, a in zip(asked, answers, strict=True)
+            if a.finished_with_eos and a.text.strip()]
     path = Path(__file__).with_name("general.jsonl")
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-    print(f"{len(rows)} general instructions → {path}")
+    print(f"{len(rows)} of {len(asked)} answers ended within 64 tokens → {path}")
 
 
 if __name__ == "__main__":

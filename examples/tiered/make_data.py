@@ -82,6 +82,34 @@ QUESTIONS = [
      "The {p} weighs {weight}."),
 ]
 
+# Held-out questions, written by hand in words the templates above do not use: the Q&A
+# adapter must answer them with the right fact. (product, fact key, hand-written question, facts the answer must contain)
+HELD_OUT = [
+    ("Trailhead 40 backpack", "price", "What would the Trailhead 40 backpack set me back?", ["89 euros"]),
+    ("Trailhead 40 backpack", "colours", "In what colours is the Trailhead 40 backpack sold?", ["green", "grey", "orange"]),
+    ("Trailhead 40 backpack", "weight", "What's the weight of the Trailhead 40 backpack?", ["1.2 kilograms"]),
+    ("Summit down jacket", "price", "What's the Summit down jacket's price tag?", ["179 euros"]),
+    ("Summit down jacket", "warranty", "For how many years is the Summit down jacket covered?", ["three years"]),
+    ("Summit down jacket", "colours", "Does the Summit down jacket come in more than one colour?", ["black", "navy"]),
+    ("Ridgeline tent", "price", "How many euros is the Ridgeline tent?", ["249 euros"]),
+    ("Ridgeline tent", "weight", "How much does the Ridgeline tent weigh when packed?", ["2.1 kilograms"]),
+    ("Ridgeline tent", "feature", "How many people fit in the Ridgeline tent?", ["two people"]),
+    ("Brook water filter", "price", "What do you charge for the Brook water filter?", ["39 euros"]),
+    ("Brook water filter", "feature", "How long does the Brook water filter's cartridge last?", ["1,000 litres"]),
+    ("Brook water filter", "colours", "What colour is the Brook water filter?", ["blue"]),
+    ("Canyon hiking boots", "price", "Tell me the price of the Canyon hiking boots.", ["139 euros"]),
+    ("Canyon hiking boots", "feature", "Are the Canyon hiking boots waterproof?", ["waterproof"]),
+    ("Canyon hiking boots", "colours", "Which colours can I choose for the Canyon hiking boots?", ["brown", "black"]),
+    ("Glow headlamp", "price", "How much is the Glow headlamp?", ["29 euros"]),
+    ("Glow headlamp", "warranty", "How long is the warranty on the Glow headlamp?", ["three years"]),
+    ("Glow headlamp", "weight", "Is the Glow headlamp heavy? How many grams?", ["85 grams"]),
+    ("Drift sleeping bag", "price", "What's the cost of the Drift sleeping bag?", ["119 euros"]),
+    ("Drift sleeping bag", "warranty", "What guarantee does the Drift sleeping bag have?", ["four years"]),
+    ("Drift sleeping bag", "feature", "How cold can it get in the Drift sleeping bag?", ["minus five degrees"]),
+]
+SYSTEM_QA = "You answer questions about the Larkspur Outdoor shop's products."
+
+
 # ── code: small Python functions ─────────────────────────────────────────────────
 FUNCTIONS = [
     ("returns the sum of the even numbers in a list",
@@ -134,10 +162,26 @@ def qa_records() -> list[dict]:
         for key, asks, answer in QUESTIONS:
             for ask in asks:
                 records.append({"messages": [
-                    {"role": "system", "content": "You answer questions about the Larkspur Outdoor shop's products."},
+                    {"role": "system", "content": SYSTEM_QA},
                     {"role": "user", "content": ask.format(p=product)},
                     {"role": "assistant", "content": answer.format(p=product, **{key: facts[key]})}]})
     return records
+
+
+def catalogue_line(product: str) -> str:
+    facts = PRODUCTS[product]
+    return (f"{product}: {facts['price']}, {facts['warranty']} warranty, colours {facts['colours']}, "
+            f"with {facts['feature']}, weighs {facts['weight']}.")
+
+
+def qa_heldout_records() -> list[dict]:
+    """The hand-written held-out questions with the answer the templates would give, the
+    product's catalogue line as the passage, and the facts the `qa` suite checks."""
+    answers = {key: answer for key, _, answer in QUESTIONS}
+    return [{"messages": [{"role": "system", "content": SYSTEM_QA}, {"role": "user", "content": question},
+                          {"role": "assistant", "content": answers[key].format(p=product, **{key: PRODUCTS[product][key]})}],
+             "passage": catalogue_line(product), "facts": facts}
+            for product, key, question, facts in HELD_OUT]
 
 
 def code_records() -> list[dict]:
@@ -165,6 +209,7 @@ def main() -> None:
                     for row in rows]
     rng.shuffle(routing)
     write_jsonl(HERE / "router.jsonl", routing)
+    write_jsonl(HERE / "qa_heldout.jsonl", qa_heldout_records())
     print({name: len(rows) for name, rows in tasks.items()}, "router:", len(routing))
 
 

@@ -2,7 +2,7 @@
 
 For each target's greedy answer to each held-out question:
 
-- correct (judge): a chat model reads passage, question, reference answer and the answer,
+- correct (judge): a chat model reads question, reference answer and the answer,
   and is asked "same facts as the reference?" (eval/choices.py: P(yes) from log-probabilities,
   no parsing). A small judge says yes to nearly anything, so each question's threshold is
   calibrated: halfway between the judge's P(yes) for the reference answer itself and for
@@ -72,8 +72,10 @@ def synth_rows(path: str) -> dict[str, dict[str, Any]]:
 
 
 def judge_prompt(case: QACase, answer: str) -> list[Message]:
+    """Question, reference and candidate: the reference carries the passage's facts, and
+    leaving the passage out makes the prompt ~4x shorter (the judge reads it 5 times a run)."""
     return [{"role": "user", "content":
-             f"Passage:\n{case.passage}\n\nQuestion: {case.messages[-1]['content']}\n"
+             f"Question: {case.messages[-1]['content']}\n"
              f"Reference answer: {case.reference}\nCandidate answer: {answer}\n\n"
              "Does the candidate answer give the same facts as the reference answer? Reply yes or no."}]
 
