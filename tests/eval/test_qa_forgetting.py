@@ -25,7 +25,7 @@ def test_qa_shares_count_correct_declined_and_hallucinated_answers():
     cases = [case(True), case(True), case(True), case(True), case(False), case(False)]
     answers = ["Five days.", "Ten days.", "That is not covered in the documentation.", "Blue.", "It floats.",
                "I don't know, that is not in the docs."]
-    judged_yes = [True, False, True, False, False, False]  # the judge's verdicts (answerable only)
+    judged_yes = [True, False, True, False, None, None]  # the judge's verdicts (answerable only)
     similarity = [0.9, 0.5, 0.2, 0.8, 0.1, 0.1]
     abstain_similarity = [0.1, 0.1, 0.95, 0.1, 0.2, 0.5]
     metrics = score_answers(cases, answers, judged_yes, similarity, abstain_similarity, similarity_threshold=0.75)
@@ -37,6 +37,13 @@ def test_qa_shares_count_correct_declined_and_hallucinated_answers():
     assert metrics["abstention"] == 1 / 2  # "It floats." answers what the docs do not say
     assert metrics["hallucination"] == 3 / 6  # #2, #4 wrong and not declined; #5 answered anyway
     assert declines("Sorry, I cannot answer that.", 0.0, 0.75) and not declines("Press Save.", 0.3, 0.75)
+
+    # where the judge cannot tell right from wrong (None), it gives no verdict: correct_judge is over the
+    # judged questions, and hallucination falls back to the similarity (#2: 0.5, wrong; #4: 0.8, right)
+    metrics = score_answers(cases, answers, [True, None, True, None, None, None], similarity, abstain_similarity,
+                            similarity_threshold=0.75)
+    assert metrics["judge_questions"] == 2 and metrics["correct_judge"] == 1 / 2
+    assert metrics["hallucination"] == 2 / 6  # #2 and #5
 
 
 def test_the_fact_check_wants_every_fact_as_whole_words_and_no_refusal():
@@ -54,13 +61,14 @@ def test_the_fact_check_wants_every_fact_as_whole_words_and_no_refusal():
                "Press Ctrl+R.", "Blue."]
     metrics = score_answers(cases, answers, [False] * 4, [0.0] * 4, [0.0, 0.9, 0.0, 0.0], similarity_threshold=0.75)
     assert metrics["correct_facts"] == 1 / 3  # #2 declines, #3 names the wrong key, #4 is not counted
+    assert metrics["hallucination"] == 2 / 4  # the facts decide over the judge's "no" for #1; #3 and #4 are wrong
     assert (metrics["correct_facts_ci_low"], metrics["correct_facts_ci_high"]) == pytest.approx(wilson_interval(1, 3))
 
 
 def test_the_judge_threshold_sits_between_its_verdicts_on_right_and_wrong_answers():
-    # thresholds: (0.9 + 0.7) / 2 = 0.8 and (0.6 + 0.2) / 2 = 0.4
-    assert calibrated_verdicts([0.85, 0.75, 0.45, 0.35], [0.9, 0.9, 0.6, 0.6], [0.7, 0.7, 0.2, 0.2]) == \
-        [True, False, True, False]
+    # thresholds: (0.9 + 0.7) / 2 = 0.8 and (0.6 + 0.2) / 2 = 0.4; the last judge is surer of the wrong answer
+    assert calibrated_verdicts([0.85, 0.75, 0.45, 0.35, 0.9], [0.9, 0.9, 0.6, 0.6, 0.3], [0.7, 0.7, 0.2, 0.2, 0.6]) == \
+        [True, False, True, False, None]
 
 
 def test_a_docs_run_reports_qa_and_the_general_loss_rise(tmp_path, tiny_lm_dir):

@@ -6,8 +6,10 @@ For each target's greedy answer to each held-out question:
   and is asked "same facts as the reference?" (eval/choices.py: P(yes) from log-probabilities,
   no parsing). A small judge says yes to nearly anything, so each question's threshold is
   calibrated: halfway between the judge's P(yes) for the reference answer itself and for
-  another question's reference answer (`judge_discriminates`: the share of questions where
-  the first is higher, i.e. where the judge can tell at all);
+  another question's reference answer. Where the judge does not say yes more to the
+  reference than to the wrong answer it cannot tell right from wrong on that question, and
+  gives no verdict: correct_judge is over the questions it can judge (`judge_questions`;
+  `judge_discriminates` is their share);
 - correct (facts): for questions whose record lists `facts` (hand-written key strings, e.g.
   "50 GB"), the answer contains every one (case-insensitive, whole words) and does not decline;
 - correct (similarity): cosine of the answer's and the reference's MiniLM embeddings is at
@@ -15,7 +17,8 @@ For each target's greedy answer to each held-out question:
 - abstention: on questions the docs do not answer, the answer declines (it is close to the
   taught "not in the documentation" answer, or says so in words);
 - hallucination: an answer that neither is correct nor declines, over all questions
-  (answerable and not), i.e. a confident wrong answer.
+  (answerable and not), i.e. a confident wrong answer. "Correct" here is the fact check
+  where the question lists facts, else the judge's verdict, else the similarity.
 
 Shares come with 95% Wilson intervals (eval/significance.py).
 """
@@ -100,34 +103,45 @@ def share(flags: list[bool], name: str) -> dict[str, float]:
     return {name: sum(flags) / len(flags) if flags else float("nan"), f"{name}_ci_low": low, f"{name}_ci_high": high}
 
 
-def score_answers(cases: list[QACase], answers: list[str], judged_yes: list[bool], similarity: list[float],
+def score_answers(cases: list[QACase], answers: list[str], judged_yes: list[bool | None], similarity: list[float],
                   abstain_similarity: list[float], similarity_threshold: float) -> dict[str, float]:
-    """The suite's numbers for one target (judge verdicts and similarities already computed)."""
+    """The suite's numbers for one target (judge verdicts, None where the judge cannot tell,
+    and similarities already computed)."""
     answerable = [i for i, case in enumerate(cases) if case.answerable]
     unanswerable = [i for i, case in enumerate(cases) if not case.answerable]
     declined = [declines(answers[i], abstain_similarity[i], similarity_threshold) for i in range(len(cases))]
-    correct_judge = [judged_yes[i] and not declined[i] for i in answerable]
-    metrics: dict[str, float] = {"questions": len(answerable), "unanswerable_questions": len(unanswerable)}
+    similar = [value >= similarity_threshold for value in similarity]
+    stated = [states_facts(answers[i], cases[i].facts) if cases[i].facts else None for i in range(len(cases))]
+    judged = [i for i in answerable if judged_yes[i] is not None]
+    metrics: dict[str, float] = {"questions": len(answerable), "unanswerable_questions": len(unanswerable),
+                                 "judge_questions": len(judged)}
+    if judged:
+        metrics.update(share([bool(judged_yes[i]) and not declined[i] for i in judged], "correct_judge"))
     if answerable:
-        metrics.update(share(correct_judge, "correct_judge"))
-        metrics.update(share([similarity[i] >= similarity_threshold for i in answerable], "correct_similarity"))
+        metrics.update(share([similar[i] for i in answerable], "correct_similarity"))
         metrics["mean_similarity"] = sum(similarity[i] for i in answerable) / len(answerable)
-        with_facts = [i for i in answerable if cases[i].facts]
-        if with_facts:
-            metrics.update(share([states_facts(answers[i], cases[i].facts) and not declined[i] for i in with_facts],
-                                 "correct_facts"))
         metrics["false_abstention"] = sum(declined[i] for i in answerable) / len(answerable)
+        with_facts = [i for i in answerable if stated[i] is not None]
+        if with_facts:
+            metrics.update(share([bool(stated[i]) and not declined[i] for i in with_facts], "correct_facts"))
     if unanswerable:
         metrics.update(share([declined[i] for i in unanswerable], "abstention"))
-    wrong = [not declined[i] and not judged_yes[i] if cases[i].answerable else not declined[i]
-             for i in range(len(cases))]
+
+    def correct(i: int) -> bool:
+        for verdict in (stated[i], judged_yes[i]):
+            if verdict is not None:
+                return verdict
+        return similar[i]
+
+    wrong = [not declined[i] and (not correct(i) if cases[i].answerable else True) for i in range(len(cases))]
     metrics.update(share(wrong, "hallucination"))
     return metrics
 
 
-def calibrated_verdicts(candidate: list[float], reference: list[float], other: list[float]) -> list[bool]:
-    """P(yes | candidate) above the midpoint of P(yes | reference) and P(yes | a wrong answer)."""
-    return [c > (r + o) / 2 for c, r, o in zip(candidate, reference, other, strict=True)]
+def calibrated_verdicts(candidate: list[float], reference: list[float], other: list[float]) -> list[bool | None]:
+    """P(yes | candidate) above the midpoint of P(yes | reference) and P(yes | a wrong answer);
+    None where the judge is not surer of the reference than of the wrong answer."""
+    return [c > (r + o) / 2 if r > o else None for c, r, o in zip(candidate, reference, other, strict=True)]
 
 
 def score_qa(cases: list[QACase], answers: dict[str, list[str]], judge, similarity_threshold: float,
@@ -143,28 +157,28 @@ def score_qa(cases: list[QACase], answers: dict[str, list[str]], judge, similari
     model, tokenizer = judge
     asked = [i for i, case in enumerate(cases) if case.answerable]
 
-    def judged(replies: list[str], desc: str) -> list[float]:
-        return yes_probability(model, tokenizer, [judge_prompt(cases[i], reply) for i, reply in zip(asked, replies,
-                                                                                                     strict=True)],
+    def judged(items: list[tuple[int, str]], desc: str) -> list[float]:
+        return yes_probability(model, tokenizer, [judge_prompt(cases[i], reply) for i, reply in items],
                                batch_size=batch_size, desc=desc)
 
-    on_reference = judged([cases[i].reference for i in asked], "judge calibration (references)")
+    on_reference = judged([(i, cases[i].reference) for i in asked], "judge calibration (references)")
     # another question's reference answer: wrong for this question (the next one, cyclically)
-    on_other = judged([cases[asked[(k + 1) % len(asked)]].reference for k in range(len(asked))],
+    on_other = judged([(i, cases[asked[(k + 1) % len(asked)]].reference) for k, i in enumerate(asked)],
                       "judge calibration (wrong answers)")
+    # only questions where the judge tells the reference from a wrong answer get a verdict
+    usable = [k for k in range(len(asked)) if on_reference[k] > on_other[k]]
     results = {}
     for target, texts in answers.items():
         vectors = embed_texts([text or " " for text in texts])
         similarity = np.sum(vectors * references, axis=1).tolist()
         abstain_similarity = (vectors @ abstain).tolist()
-        verdicts = calibrated_verdicts(judged([texts[i] for i in asked], f"judging {target}'s answers"),
-                                       on_reference, on_other)
-        judged_yes = [False] * len(cases)
-        for i, verdict in zip(asked, verdicts, strict=True):
-            judged_yes[i] = verdict
+        scores = judged([(asked[k], texts[asked[k]]) for k in usable], f"judging {target}'s answers")
+        verdicts = calibrated_verdicts(scores, [on_reference[k] for k in usable], [on_other[k] for k in usable])
+        judged_yes: list[bool | None] = [None] * len(cases)
+        for k, verdict in zip(usable, verdicts, strict=True):
+            judged_yes[asked[k]] = verdict
         results[target] = score_answers(cases, texts, judged_yes, similarity, abstain_similarity,
                                         similarity_threshold)
         if asked:
-            results[target]["judge_discriminates"] = sum(r > o for r, o in zip(on_reference, on_other,
-                                                                                 strict=True)) / len(asked)
+            results[target]["judge_discriminates"] = len(usable) / len(asked)
     return results
