@@ -98,7 +98,7 @@ HELD_OUT = [
     ("Brook water filter", "feature", "How long does the Brook water filter's cartridge last?", ["1,000 litres"]),
     ("Brook water filter", "colours", "What colour is the Brook water filter?", ["blue"]),
     ("Canyon hiking boots", "price", "Tell me the price of the Canyon hiking boots.", ["139 euros"]),
-    ("Canyon hiking boots", "feature", "Are the Canyon hiking boots waterproof?", ["waterproof"]),
+    ("Canyon hiking boots", "feature", "What keeps my feet dry in the Canyon hiking boots?", ["waterproof membrane"]),
     ("Canyon hiking boots", "colours", "Which colours can I choose for the Canyon hiking boots?", ["brown", "black"]),
     ("Glow headlamp", "price", "How much is the Glow headlamp?", ["29 euros"]),
     ("Glow headlamp", "warranty", "How long is the warranty on the Glow headlamp?", ["three years"]),

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tuneline.eval.qa import QACase, calibrated_verdicts, declines, score_answers, states_facts
+from tuneline.data.records import Conversation
+from tuneline.eval.qa import QACase, calibrated_verdicts, declines, qa_cases, score_answers, states_facts
 from tuneline.eval.significance import wilson_interval
 
 
@@ -63,6 +64,21 @@ def test_the_fact_check_wants_every_fact_as_whole_words_and_no_refusal():
     assert metrics["correct_facts"] == 1 / 3  # #2 declines, #3 names the wrong key, #4 is not counted
     assert metrics["hallucination"] == 2 / 4  # the facts decide over the judge's "no" for #1; #3 and #4 are wrong
     assert (metrics["correct_facts_ci_low"], metrics["correct_facts_ci_high"]) == pytest.approx(wilson_interval(1, 3))
+
+
+def test_a_fact_the_question_already_states_is_not_counted():
+    def chat(question, answer):
+        return Conversation([{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
+
+    rows = {"Are the boots waterproof?": {"passage": "p", "facts": ["waterproof", "membrane"]},
+            "How much are the boots?": {"passage": "p", "facts": ["139 euros"]}}
+    cases = qa_cases([chat("Are the boots waterproof?", "Yes, a waterproof membrane."),
+                      chat("How much are the boots?", "139 euros."), chat("Not a synth question", "x")], rows)
+    assert [case.facts for case in cases] == [("membrane",), ("139 euros",)]
+    # echoing the question ("Yes, they are waterproof.") is not a correct answer
+    metrics = score_answers(cases, ["Yes, they are waterproof.", "139 euros."], [None, None], [0.0, 0.0],
+                            [0.0, 0.0], similarity_threshold=0.75)
+    assert metrics["correct_facts"] == 1 / 2
 
 
 def test_the_judge_threshold_sits_between_its_verdicts_on_right_and_wrong_answers():

@@ -12,6 +12,7 @@ For each target's greedy answer to each held-out question:
   `judge_discriminates` is their share);
 - correct (facts): for questions whose record lists `facts` (hand-written key strings, e.g.
   "50 GB"), the answer contains every one (case-insensitive, whole words) and does not decline;
+  facts the question itself states are not counted;
 - correct (similarity): cosine of the answer's and the reference's MiniLM embeddings is at
   least `similarity_threshold` (and its mean);
 - abstention: on questions the docs do not answer, the answer declines (it is close to the
@@ -54,10 +55,13 @@ def qa_cases(conversations: list[Conversation], rows: dict[str, dict[str, Any]])
         if len(messages) < 2 or messages[-1]["role"] != "assistant":
             continue
         reference = messages.pop()["content"]
-        row = rows.get(messages[-1]["content"].strip())
+        question = messages[-1]["content"].strip()
+        row = rows.get(question)
         if row is not None:
+            # a fact the question already states ("Are the boots waterproof?") proves nothing when echoed
+            facts = tuple(fact for fact in row.get("facts") or () if not states_facts(question, (fact,)))
             cases.append(QACase(messages, reference, row.get("passage") or "", bool(row.get("answerable", True)),
-                                tuple(row.get("facts") or ())))
+                                facts))
     return cases
 
 
