@@ -42,8 +42,8 @@ def test_an_answer_only_reward_model_scores_the_answer_whatever_the_prompt(tiny_
     from support.pipelines import write_pipeline
     from tuneline.pipeline.runner import run_pipeline
 
-    stage = ("{name: reward, type: reward, dataset: prefs, model: %s, adapter_type: full, max_steps: 2, "
-             "batch_size: 2, max_length: 64, max_eval_examples: 4, context_messages: 0}" % tiny_encoder_dir)
+    stage = (f"{{name: reward, type: reward, dataset: prefs, model: {tiny_encoder_dir}, adapter_type: full, "
+             "max_steps: 2, batch_size: 2, max_length: 64, max_eval_examples: 4, context_messages: 0}")
     config = write_pipeline(tmp_path / "rm.yaml", tiny_lm_dir, quickstart_dir, [stage])
     model_dir = run_pipeline(config, output_dir=str(tmp_path / "runs")) / "reward" / "model"
     assert getattr(AutoConfig.from_pretrained(model_dir), CONTEXT_KEY) == 0
