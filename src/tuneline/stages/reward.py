@@ -30,6 +30,10 @@ class Config(TrainingStageConfig):
     adapter_type: Literal["pipeline", "lora", "full"] = Field(
         "pipeline", description="train a LoRA adapter or every weight; pipeline: as the pipeline's adapter says")
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate")
+    head_learning_rate: float | None = Field(
+        None, gt=0, description="peak learning rate of the fresh one-score head (None: 20 × learning_rate, as "
+                                "classify): at the backbone's rate the head, initialised near 0, barely moves in a "
+                                "short run and the scores stay close to one another")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
     pooling: Literal["auto", "mean", "cls"] = Field(
         "auto", description="encoders: what the score head reads (as classify's pooling); auto: mean for encoders "
@@ -53,7 +57,8 @@ def planned_weights(pipeline, config: Config):
 
 
 def set_dropout(model, probability: float) -> None:
-    """Every dropout layer of `model` (backbone and head) drops with `probability`."""
+    """Every dropout layer of `model` (backbone and head) drops with `probability`. (They stay
+    modules: BERT's attention reads its dropout's p.)"""
     import torch
 
     for module in model.modules():
@@ -149,7 +154,8 @@ def run(ctx, config: Config) -> dict:
     before = evaluate(model)
     started = time.perf_counter()
     result = train(model, config, ctx, [max(len(c), len(r)) for c, r in pairs], step_fn, evaluate,
-                   full_finetune=adapter.type == "full", sequences=[((len(c), 0), (len(r), 0)) for c, r in pairs])
+                   full_finetune=adapter.type == "full", sequences=[((len(c), 0), (len(r), 0)) for c, r in pairs],
+                   head_learning_rate=config.head_learning_rate or 20 * config.learning_rate)
     train_seconds = time.perf_counter() - started
     after = evaluate(model)
     if adapter.type == "lora":
