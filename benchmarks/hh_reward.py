@@ -4,8 +4,12 @@ pairs held out from its training, per subset, beside the longer-answer rule on t
 
     python benchmarks/hh_reward.py [--data-dir ../shared/data/preference] [--minutes 30]
         [--held-out 200] [--select 0] [--model builtin:minilm-l6] [--adapter full]
-        [--pooling auto] [--context-messages N] [--dropout 0] [--max-length 256]
-        [--learning-rate 3e-5] [--batch-size 16] [--epochs 1] [--output-dir runs/benchmarks/hh-reward]
+        [--pooling auto] [--context-messages 1] [--dropout 0] [--max-length 192]
+        [--learning-rate 5e-5] [--batch-size 16] [--epochs 1.4] [--eval-steps 70]
+        [--output-dir runs/benchmarks/hh-reward]
+
+The defaults are the recipe chosen on the --select slice (benchmarks/RESULTS.md); --context-messages -1
+reads the whole conversation.
 
 The last `--held-out` pairs of each dev file are held out; the others train. `--select N`
 chooses options without touching them: the last N pairs of each file's training part are
@@ -99,16 +103,18 @@ def main() -> None:
     parser.add_argument("--model", default="builtin:minilm-l6")
     parser.add_argument("--adapter", default="full", choices=["full", "lora"])
     parser.add_argument("--pooling", default="auto", choices=["auto", "mean", "cls"])
-    parser.add_argument("--context-messages", type=int, default=None,
-                        help="messages before the answer the model reads (default: all)")
+    parser.add_argument("--context-messages", type=int, default=1,
+                        help="messages before the answer the model reads (-1: all of them)")
     parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--learning-rate", type=float, default=3e-5)
+    parser.add_argument("--max-length", type=int, default=192)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--eval-steps", type=int, default=40)
+    parser.add_argument("--epochs", type=float, default=1.4, help="planned passes (the budget may stop it first)")
+    parser.add_argument("--eval-steps", type=int, default=70)
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "hh-reward")
     args = parser.parse_args()
+    if args.context_messages is not None and args.context_messages < 0:
+        args.context_messages = None
 
     from tuneline.pipeline.runner import run_pipeline
 
