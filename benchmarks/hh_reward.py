@@ -3,11 +3,19 @@
 pairs held out from its training, per subset, beside the longer-answer rule on the same pairs.
 
     python benchmarks/hh_reward.py [--data-dir ../shared/data/preference] [--minutes 30]
-        [--held-out 200] [--pooling auto] [--output-dir runs/benchmarks/hh-reward]
+        [--held-out 200] [--select 0] [--model builtin:minilm-l6] [--adapter full]
+        [--pooling auto] [--context-messages 1] [--dropout 0] [--max-length 192]
+        [--learning-rate 5e-5] [--batch-size 16] [--epochs 1.4] [--eval-steps 70]
+        [--output-dir runs/benchmarks/hh-reward]
 
-The last `--held-out` pairs of each dev file are held out; the others train. Prints a table
-(accuracy with Wilson 95% intervals per subset, the length baseline, held-out accuracy at
-each evaluation against training time) and writes hh_reward_results.json into the run.
+The defaults are the recipe chosen on the --select slice (benchmarks/RESULTS.md); --context-messages -1
+reads the whole conversation.
+
+The last `--held-out` pairs of each dev file are held out; the others train. `--select N`
+chooses options without touching them: the last N pairs of each file's training part are
+scored instead, and the pairs before them train. Prints a table (accuracy with Wilson 95%
+intervals per subset, the longer-answer rule on the same pairs, held-out accuracy at each
+evaluation against training time) and writes hh_reward_results.json into the run.
 """
 
 from __future__ import annotations
@@ -23,12 +31,15 @@ REPO = Path(__file__).resolve().parents[1]
 SUBSETS = ("helpful", "harmless")
 
 
-def split_files(data_dir: Path, held_out: int, out: Path) -> dict[str, int]:
-    """train.jsonl (both subsets, in alternation), eval.jsonl and eval_<subset>.jsonl."""
+def split_files(data_dir: Path, held_out: int, select: int, out: Path) -> dict[str, int]:
+    """train.jsonl (both subsets, in alternation), eval.jsonl and eval_<subset>.jsonl: the held-out
+    pairs, or with `select` the last `select` pairs before them (the held-out ones then unused)."""
     train, evaluation, counts = {}, [], {}
     for subset in SUBSETS:
         rows = (data_dir / f"hh_rlhf_{subset}_base_dev.jsonl").read_text().splitlines()
         train[subset], held = rows[:-held_out], rows[-held_out:]
+        if select:
+            train[subset], held = train[subset][:-select], train[subset][-select:]
         (out / f"eval_{subset}.jsonl").write_text("\n".join(held) + "\n")
         evaluation += held
         counts[f"train_{subset}"], counts[f"eval_{subset}"] = len(train[subset]), len(held)
@@ -40,38 +51,35 @@ def split_files(data_dir: Path, held_out: int, out: Path) -> dict[str, int]:
     return counts
 
 
-def pipeline(out: Path, minutes: float, pooling: str, eval_pairs: int) -> dict:
+def pipeline(out: Path, args: argparse.Namespace, eval_pairs: int) -> dict:
     return {
-        "name": "hh-reward", "seed": 1, "model": "builtin:minilm-l6", "adapter": {"type": "full"},
+        "name": "hh-reward", "seed": 1, "model": args.model, "adapter": {"type": args.adapter},
         "tracking": {"backend": "none"},
         "datasets": {"hh": {"path": str(out / "train.jsonl"), "eval_path": str(out / "eval.jsonl"),
                             "on_invalid": "drop"}},
         "stages": [{
-            "name": "reward", "type": "reward", "dataset": "hh", "model": "builtin:minilm-l6",
-            "adapter_type": "full", "pooling": pooling,
-            # HH transcripts run long: 256 tokens keep the answer and the last turns (cut from the left)
-            "max_length": 256, "batch_size": 16, "learning_rate": 3.0e-5, "epochs": 1,
-            "lr_scheduler": "linear", "warmup_ratio": 0.05, "budget": {"seconds": minutes * 60},
-            "logging_steps": 20, "eval_steps": 40, "max_eval_examples": eval_pairs, "save_steps": 100000,
+            "name": "reward", "type": "reward", "dataset": "hh", "model": args.model,
+            "adapter_type": args.adapter, "pooling": args.pooling, "context_messages": args.context_messages,
+            "dropout": args.dropout, "max_length": args.max_length, "batch_size": args.batch_size,
+            "learning_rate": args.learning_rate, "epochs": args.epochs,
+            "lr_scheduler": "linear", "warmup_ratio": 0.05, "budget": {"seconds": args.minutes * 60},
+            "logging_steps": 10, "eval_steps": args.eval_steps, "max_eval_examples": eval_pairs, "save_steps": 100000,
         }],
     }
 
 
-def subset_scores(model_dir: Path, eval_file: Path) -> dict:
-    """Pairwise accuracy (ties half) with its Wilson interval, and the longer-answer rule's."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+def subset_scores(model_dir: Path, eval_file: Path, max_length: int) -> dict:
+    """Pairwise accuracy (ties half) with its Wilson interval, and the longer-answer rule's; the
+    model scores as every consumer does (RewardModelReward: the same cut of the conversation)."""
     from tuneline.data.load import load_records
     from tuneline.eval.significance import wilson_interval
-    from tuneline.rl.rewards import reward_model_inputs, score_sequences
+    from tuneline.rl.rewards import RewardModelReward
 
     pairs, _ = load_records(str(eval_file), task="preference", on_invalid="drop")
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    chosen = score_sequences(model, tokenizer, [reward_model_inputs(tokenizer, [*p.prompt, *p.chosen], 256)
-                                                for p in pairs])
-    rejected = score_sequences(model, tokenizer, [reward_model_inputs(tokenizer, [*p.prompt, *p.rejected], 256)
-                                                  for p in pairs])
+    reward = RewardModelReward(model_dir, max_length=max_length)
+    prompts = [p.prompt for p in pairs]
+    chosen = reward(prompts, [" ".join(m["content"] for m in p.chosen) for p in pairs])
+    rejected = reward(prompts, [" ".join(m["content"] for m in p.rejected) for p in pairs])
 
     def credit(a: float, b: float) -> float:
         return 1.0 if a > b else 0.5 if a == b else 0.0
@@ -90,17 +98,32 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "preference")
     parser.add_argument("--minutes", type=float, default=30.0, help="training budget (the stage's budget.seconds)")
     parser.add_argument("--held-out", type=int, default=200, help="pairs held out from each dev file")
+    parser.add_argument("--select", type=int, default=0,
+                        help="score the last N training pairs of each file instead of the held-out ones")
+    parser.add_argument("--model", default="builtin:minilm-l6")
+    parser.add_argument("--adapter", default="full", choices=["full", "lora"])
     parser.add_argument("--pooling", default="auto", choices=["auto", "mean", "cls"])
+    parser.add_argument("--context-messages", type=int, default=1,
+                        help="messages before the answer the model reads (-1: all of them)")
+    parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--max-length", type=int, default=192)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--epochs", type=float, default=1.4, help="planned passes (the budget may stop it first)")
+    parser.add_argument("--eval-steps", type=int, default=70)
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "hh-reward")
     args = parser.parse_args()
+    if args.context_messages is not None and args.context_messages < 0:
+        args.context_messages = None
 
     from tuneline.pipeline.runner import run_pipeline
 
     out = args.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    counts = split_files(args.data_dir.resolve(), args.held_out, out)
+    counts = split_files(args.data_dir.resolve(), args.held_out, args.select, out)
     config = out / "hh_reward.yaml"
-    config.write_text(yaml.safe_dump(pipeline(out, args.minutes, args.pooling, 2 * args.held_out), sort_keys=False))
+    scored = 2 * (args.select or args.held_out)
+    config.write_text(yaml.safe_dump(pipeline(out, args, scored), sort_keys=False))
     started = time.monotonic()
     run_dir = run_pipeline(config, output_dir=str(out / "runs"))
     wall = time.monotonic() - started
@@ -110,12 +133,18 @@ def main() -> None:
     curve = [{"step": r["step"], "minutes": round(r["step"] * per_step / 60, 1),
               "accuracy": r["eval_pairwise_accuracy"]}
              for r in map(json.loads, (stage / "log.jsonl").read_text().splitlines()) if "eval_pairwise_accuracy" in r]
-    results = {"run_dir": str(run_dir), **counts, "steps": metrics["steps"], "pooling": args.pooling,
+    options = {k: v for k, v in vars(args).items() if k not in ("data_dir", "output_dir")}
+    results = {"run_dir": str(run_dir), **counts, "steps": metrics["steps"], "options": options,
                "train_runtime_s": metrics["train_runtime_s"], "wall_s": round(wall, 1),
-               "held_out_accuracy": metrics.get("pairwise_accuracy"), "curve": curve,
-               "subsets": {subset: subset_scores(stage / "model", out / f"eval_{subset}.jsonl") for subset in SUBSETS}}
+               "held_out_accuracy": metrics.get("pairwise_accuracy"),
+               "accuracy_before": metrics.get("pairwise_accuracy_before"), "curve": curve,
+               "subsets": {subset: subset_scores(stage / "model", out / f"eval_{subset}.jsonl", args.max_length)
+                           for subset in SUBSETS}}
     (run_dir / "hh_reward_results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"reward model on builtin:minilm-l6 (pooling {args.pooling}), {metrics['steps']} steps in "
+    print(("SELECTION pairs (from the training part), not the held-out ones\n" if args.select else "") +
+          f"reward model on {args.model} ({args.adapter}; pooling {args.pooling}, context_messages "
+          f"{args.context_messages}, dropout {args.dropout}, max_length {args.max_length}, lr {args.learning_rate}, "
+          f"batch {args.batch_size}), {metrics['steps']} steps in "
           f"{metrics['train_runtime_s']:.0f} s of training; wall {wall:.0f} s")
     print(f"{'subset':<10}{'pairs':>6}{'reward model':>28}{'longer answer':>28}")
     for subset, s in results["subsets"].items():
@@ -123,7 +152,7 @@ def main() -> None:
         l_low, l_high = s["longer_answer_interval"]
         print(f"{subset:<10}{s['pairs']:>6}{s['accuracy']:>10.3f} [{low:.3f}-{high:.3f}]"
               f"{s['longer_answer']:>12.3f} [{l_low:.3f}-{l_high:.3f}]")
-    print("held-out accuracy against training time: " +
+    print(f"accuracy against training time: 0 min {results['accuracy_before']:.3f}, " +
           ", ".join(f"{p['minutes']} min {p['accuracy']:.3f}" for p in curve))
     print(f"results: {run_dir / 'hh_reward_results.json'}")
 

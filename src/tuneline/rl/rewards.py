@@ -95,12 +95,21 @@ class FunctionReward:
         return check_rewards(values, len(completions), self.name, self.calls)
 
 
-def reward_model_inputs(tokenizer, messages: list[Message], max_length: int) -> list[int]:
+# Stored in a reward model's config.json by the `reward` stage, so every scorer (PPO, GRPO,
+# RLOO, `tuneline score`, eval) shows the model what it was trained on.
+CONTEXT_KEY = "tuneline_reward_context_messages"
+
+
+def reward_model_inputs(tokenizer, messages: list[Message], max_length: int,
+                        context_messages: int | None = None) -> list[int]:
     """Token ids a reward model scores: the conversation through the one chat renderer (ending
     with EOS for chat models, [CLS] … [SEP] for encoders), cut from the left so the answer —
-    whose last token carries the score in causal models — is always kept."""
+    whose last token carries the score in causal models — is always kept. `context_messages`
+    keeps only that many messages before the answer (0: the answer alone; None: all of them)."""
     from tuneline.data.chat import assistant_spans, tokenize_conversation
 
+    if context_messages is not None:
+        messages = messages[max(0, len(messages) - 1 - context_messages):]
     if getattr(tokenizer, "chat_template", None):
         ids = tokenize_conversation(tokenizer, messages).input_ids
     else:
@@ -166,6 +175,7 @@ class RewardModelReward:
         positions = getattr(self.model.config, "max_position_embeddings", None)  # an encoder's hard limit
         self.max_length = min(max_length, positions) if positions else max_length
         self.batch_size = batch_size
+        self.context_messages = getattr(self.model.config, CONTEXT_KEY, None)
         self.flops = 0.0  # of every scoring pass so far (train.flops; the head is one row per answer)
 
     def __call__(self, prompts: list[list[Message]], completions: list[str]) -> list[float]:
@@ -174,7 +184,7 @@ class RewardModelReward:
 
         with transformers_errors_only():  # "longer than the model's maximum": the inputs are cut to fit
             sequences = [reward_model_inputs(self.tokenizer, [*p, {"role": "assistant", "content": c}],
-                                             self.max_length) for p, c in zip(prompts, completions, strict=False)]
+                                             self.max_length, self.context_messages) for p, c in zip(prompts, completions, strict=False)]
         shape = ModelShape.of(self.model)
         self.flops += sum(forward_flops(shape, len(s), head_tokens=1) for s in sequences)
         return score_sequences(self.model, self.tokenizer, sequences, self.batch_size)

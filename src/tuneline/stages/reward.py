@@ -30,10 +30,22 @@ class Config(TrainingStageConfig):
     adapter_type: Literal["pipeline", "lora", "full"] = Field(
         "pipeline", description="train a LoRA adapter or every weight; pipeline: as the pipeline's adapter says")
     learning_rate: float = Field(1e-4, gt=0, description="peak learning rate")
+    head_learning_rate: float | None = Field(
+        None, gt=0, description="peak learning rate of the fresh one-score head (None: 20 × learning_rate, as "
+                                "classify): at the backbone's rate the head, initialised near 0, barely moves in a "
+                                "short run and the scores stay close to one another")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
     pooling: Literal["auto", "mean", "cls"] = Field(
         "auto", description="encoders: what the score head reads (as classify's pooling); auto: mean for encoders "
                             "trained with mean pooling (builtin:minilm-l6), the model's own head otherwise")
+    context_messages: int | None = Field(
+        None, ge=0, description="messages before the answer the model reads: 0 the answer alone, 1 the last user "
+                                "turn and the answer, None the whole conversation (cut from the left to max_length). "
+                                "Kept in the model's config.json, so every scorer feeds it the same")
+    dropout: float = Field(
+        0.0, ge=0, lt=1, description="dropout probability of the backbone and head while training. 0 by default: "
+                                     "chosen and rejected get different dropout masks, and that noise can be larger "
+                                     "than the score differences the model is learning (TRL disables it too)")
 
 
 def planned_weights(pipeline, config: Config):
@@ -44,6 +56,16 @@ def planned_weights(pipeline, config: Config):
     return config.model or pipeline.model.ref, adapter, None if config.model else config.from_
 
 
+def set_dropout(model, probability: float) -> None:
+    """Every dropout layer of `model` (backbone and head) drops with `probability`. (They stay
+    modules: BERT's attention reads its dropout's p.)"""
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = probability
+
+
 def load_reward_backbone(ctx, config: Config):
     """(sequence-classification model with one output, tokenizer, adapter config)."""
     from peft import PeftModel, get_peft_model
@@ -51,6 +73,7 @@ def load_reward_backbone(ctx, config: Config):
 
     from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
+    from tuneline.rl.rewards import CONTEXT_KEY
     from tuneline.runtime import compute_device
 
     previous = ctx.previous_artifact() if config.model is None else None
@@ -73,6 +96,8 @@ def load_reward_backbone(ctx, config: Config):
 
         if mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
             add_mean_pooling_layer(model)
+    set_dropout(model, config.dropout)
+    setattr(model.config, CONTEXT_KEY, config.context_messages)
     model.to(compute_device())
     _, adapter, _ = planned_weights(ctx.pipeline, config)
     if adapter.type == "lora":
@@ -96,8 +121,9 @@ def run(ctx, config: Config) -> dict:
     model, tokenizer, adapter = load_reward_backbone(ctx, config)
 
     def encode(records) -> list[tuple[list[int], list[int]]]:
-        return [(reward_model_inputs(tokenizer, [*r.prompt, *r.chosen], config.max_length),
-                 reward_model_inputs(tokenizer, [*r.prompt, *r.rejected], config.max_length))
+        cut = config.max_length, config.context_messages
+        return [(reward_model_inputs(tokenizer, [*r.prompt, *r.chosen], *cut),
+                 reward_model_inputs(tokenizer, [*r.prompt, *r.rejected], *cut))
                 for r in bar(records, desc="tokenizing pairs", unit="pair")]
 
     pairs = encode(splits.train)
@@ -128,7 +154,8 @@ def run(ctx, config: Config) -> dict:
     before = evaluate(model)
     started = time.perf_counter()
     result = train(model, config, ctx, [max(len(c), len(r)) for c, r in pairs], step_fn, evaluate,
-                   full_finetune=adapter.type == "full", sequences=[((len(c), 0), (len(r), 0)) for c, r in pairs])
+                   full_finetune=adapter.type == "full", sequences=[((len(c), 0), (len(r), 0)) for c, r in pairs],
+                   head_learning_rate=config.head_learning_rate or 20 * config.learning_rate)
     train_seconds = time.perf_counter() - started
     after = evaluate(model)
     if adapter.type == "lora":

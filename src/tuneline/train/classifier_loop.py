@@ -134,8 +134,8 @@ def loss_denominator(targets, multi_label: bool, class_weights, labels: int) -> 
     return float(class_weights[targets].sum())
 
 
-def _parameter_groups(model, learning_rate: float, head_learning_rate: float, weight_decay: float):
-    """The fresh head (classifier / score) learns faster than the pre-trained body."""
+def parameter_groups(model, learning_rate: float, head_learning_rate: float, weight_decay: float):
+    """AdamW groups: the fresh head (classifier / score) learns faster than the pre-trained body."""
     head, body = [], []
     for name, parameter in model.named_parameters():
         if parameter.requires_grad:
@@ -182,7 +182,7 @@ def train_classifier(model, token_lists: list[list[int]], targets: list, setting
     import torch
 
     rank, world = process_rank()
-    groups = _parameter_groups(model, settings.learning_rate, settings.head_learning_rate, settings.weight_decay)
+    groups = parameter_groups(model, settings.learning_rate, settings.head_learning_rate, settings.weight_decay)
     peak_rates = [group["lr"] for group in groups]
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=settings.learning_rate)
     peak_rates = [rate for group, rate in zip(groups, peak_rates, strict=True) if group["params"]]

@@ -96,7 +96,7 @@ def planned_batches(lengths: list[int], config: TrainingStageConfig, seed: int, 
 def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: StepFn,
           evaluate: Callable[[Any], dict[str, float]] | None = None, full_finetune: bool = False,
           weights: list[float] | None = None, sequences: list[tuple[tuple[int, int], ...]] | None = None,
-          ledger: FlopsLedger | None = None) -> LoopResult:
+          ledger: FlopsLedger | None = None, head_learning_rate: float | None = None) -> LoopResult:
     """Train `model` on examples of the given lengths.
 
     `step_fn` returns the mean loss over the examples it was given; `weights` says what
@@ -105,7 +105,8 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
     `sequences` gives, for the FLOPs ledger, each sequence an example trains on (a preference
     pair: chosen and rejected) as (tokens, positions the loss projects through the head);
     default: its length, every position; `ledger` may already hold
-    the stage's passes before training (e.g. DPO's reference log-probs).
+    the stage's passes before training (e.g. DPO's reference log-probs). `head_learning_rate`
+    gives a fresh one-score or classification head its own peak rate.
     """
     import torch
     from transformers import get_scheduler
@@ -126,7 +127,13 @@ def train(model, config: TrainingStageConfig, ctx, lengths: list[int], step_fn: 
         raise RuntimeError("no trainable parameters")
     # fused: one kernel per parameter instead of ~10 small ops; with LoRA's hundreds of small
     # tensors the per-op overhead dominated the step (18% of a CPU step in py-spy); same math.
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay,
+    groups: list[dict[str, Any]] = [{"params": params}]
+    if head_learning_rate is not None:
+        from tuneline.train.classifier_loop import parameter_groups
+
+        groups = [g for g in parameter_groups(model, config.learning_rate, head_learning_rate, config.weight_decay)
+                  if g["params"]]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay,
                                   fused=device.type in ("cpu", "cuda") and not sharded)
     batches_per_epoch = len(step_batches(lengths, config, ctx.seed, 0, grouped, world))
     total_steps = config.max_steps or max(1, math.ceil(batches_per_epoch * config.epochs))
