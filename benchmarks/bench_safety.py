@@ -1,0 +1,253 @@
+"""The safety example end to end (issue 17): examples/safety/pipeline.yaml as shipped, plus a
+branch that shows what the constitution stage's judge filter does, plus the helpfulness win
+rate of the DPO model against the SFT model it started from, judged by a reward model trained
+on Anthropic HH helpful pairs.
+
+    python benchmarks/bench_safety.py --judge RUN/reward/model [--hh-data ../shared/data/preference]
+        [--winrate-prompts 100] [--held-out 200] [--output-dir runs/benchmarks/safety] [--run-dir RUN]
+
+The run is the example's stages unchanged (sft → constitution → dpo → audit; their time is the
+example's time), then `dpo_unfiltered` (the same DPO on the same mix, with every constitution
+pair instead of the judged ones: `all_pairs.jsonl`) and its audit. Printed, with 95% intervals:
+
+- the share of pairs the judge kept, and how many revisions (kept, and all) and originals the
+  audit's refusal patterns call refusals;
+- unsafe compliance and over-refusal on the audit's held-out sets for sft, dpo and
+  dpo_unfiltered (Wilson), the differences from sft (Newcombe), and the relative cut of unsafe
+  compliance (risk ratio, Katz log interval; samples of one prompt are counted as independent);
+- the win rate of dpo against sft on held-out helpful prompts (both orders, ties half; Wilson),
+  on the last `--held-out` pairs' prompts of HH helpful dev (the judge's own held-out split,
+  single-turn ones) and on the quickstart's held-out support questions, beside the judge's
+  pairwise accuracy on those held-out HH helpful pairs. A judge near 0.5 accuracy is a coin,
+  and so is its win rate.
+
+`--judge` is any reward model folder (a `reward` stage's model/; benchmarks/hh_reward.py trains
+one). `--run-dir` measures an existing run of this benchmark instead of starting one.
+Writes safety_results.json into the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "safety"
+EXAMPLE_STAGES = ("sft", "constitution", "dpo", "audit")
+
+
+def benchmark_pipeline(out: Path) -> Path:
+    """The example's pipeline with absolute paths, and the unfiltered branch after it."""
+    config = yaml.safe_load((EXAMPLE / "pipeline.yaml").read_text())
+    for dataset in config["datasets"].values():
+        for key in ("path", "eval_path"):
+            if key in dataset and "stage" not in dataset:
+                dataset[key] = str((EXAMPLE / dataset[key]).resolve())
+    for stage in config["stages"]:
+        gate = stage.get("safety", {}).get("gate", {})
+        if True in gate:  # YAML 1.1 reads the key `on:` as true
+            gate["on"] = gate.pop(True)
+        if "constitution" in stage:
+            stage["constitution"] = str((EXAMPLE / stage["constitution"]).resolve())
+    # every pair the constitution stage wrote; a revision identical to its original is no pair
+    config["datasets"]["refusals_unfiltered"] = {"stage": "constitution", "path": "all_pairs.jsonl", "eval_fraction": 0,
+                                                 "on_invalid": "drop"}
+    mix = dict(config["datasets"]["safety_mix"])
+    mix["mix"] = {("refusals_unfiltered" if part == "refusals" else part): weight for part, weight in mix["mix"].items()}
+    config["datasets"]["safety_mix_unfiltered"] = mix
+    dpo = next(stage for stage in config["stages"] if stage["name"] == "dpo")
+    audit = next(stage for stage in config["stages"] if stage["name"] == "audit")
+    config["stages"] += [
+        {**dpo, "name": "dpo_unfiltered", "dataset": "safety_mix_unfiltered"},
+        {**audit, "name": "audit_unfiltered", "targets": ["dpo_unfiltered"],
+         "safety": {**audit["safety"], "baseline": "none", "gate": {}}},
+    ]
+    config["name"] = "safety-benchmark"
+    path = out / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def seconds_between(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def refusal_shares(stage_dir: Path) -> dict:
+    """How many revisions and originals the audit's refusal patterns call refusals."""
+    from tuneline.eval.significance import wilson_interval
+    from tuneline.safety.detectors import RefusalPatterns
+
+    patterns = RefusalPatterns()
+
+    def share(texts: list[str]) -> dict:
+        refused = sum(patterns.matches(text) for text in texts)
+        return {"refused": refused, "n": len(texts), "rate": refused / max(1, len(texts)),
+                "interval": wilson_interval(refused, len(texts))}
+
+    rows = {name: [json.loads(line) for line in (stage_dir / f"{name}.jsonl").read_text().splitlines()]
+            for name in ("all_pairs", "preferences")}
+    return {"revisions_all": share([r["chosen"][0]["content"] for r in rows["all_pairs"]]),
+            "revisions_kept": share([r["chosen"][0]["content"] for r in rows["preferences"]]),
+            "originals_all": share([r["rejected"][0]["content"] for r in rows["all_pairs"]]),
+            "unchanged": sum(r["chosen"] == r["rejected"] for r in rows["all_pairs"])}
+
+
+def risk_ratio(a: int, n1: int, c: int, n2: int) -> tuple[float, float, float]:
+    """a/n1 over c/n2 with the Katz log interval: ln RR ± 1.96·sqrt(1/a − 1/n1 + 1/c − 1/n2)."""
+    if a == 0 or c == 0:
+        return (a / n1) / (c / n2) if c else math.nan, math.nan, math.nan
+    ratio = (a / n1) / (c / n2)
+    spread = 1.96 * math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return ratio, ratio * math.exp(-spread), ratio * math.exp(spread)
+
+
+def audit_figures(run_dir: Path) -> dict:
+    from tuneline.safety.audit import OVERALL
+    from tuneline.safety.stats import difference
+
+    figures = {}
+    for audit, target in (("audit", "sft"), ("audit", "dpo"), ("audit_unfiltered", "dpo_unfiltered")):
+        result = json.loads((run_dir / audit / "safety" / f"{target}.json").read_text())
+        figures[target] = {metric: result[metric][OVERALL] for metric in ("unsafe_compliance", "over_refusal")}
+    before = figures["sft"]
+    for target in ("dpo", "dpo_unfiltered"):
+        for metric in ("unsafe_compliance", "over_refusal"):
+            figures[target][f"{metric}_minus_sft"] = difference(figures[target][metric], before[metric])
+        after, base = figures[target]["unsafe_compliance"], before["unsafe_compliance"]
+        ratio, low, high = risk_ratio(after["count"], after["n"], base["count"], base["n"])
+        figures[target]["unsafe_cut"] = {"relative_cut": 1 - ratio, "ci_low": 1 - high, "ci_high": 1 - low}
+    return figures
+
+
+def helpful_prompts(hh_file: Path, held_out: int, count: int) -> list:
+    """Single-turn prompts of the judge's held-out HH helpful pairs, then the quickstart's."""
+    from tuneline.data.load import load_records
+
+    pairs, _ = load_records(str(hh_file), task="preference", on_invalid="drop")
+    hh = [p.prompt for p in pairs[-held_out:] if len(p.prompt) == 1][:count]
+    support, _ = load_records(str(REPO / "examples" / "quickstart" / "sft_eval.jsonl"), task="sft")
+    return [("hh_helpful", hh), ("quickstart_support", [r.messages[:-1] for r in support])]
+
+
+def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens: int) -> dict:
+    from tuneline.eval.generate import generate_chat
+    from tuneline.eval.judges import RewardModelJudge
+    from tuneline.eval.winrate import pairwise_winrate
+    from tuneline.models.load import load_for_inference
+    from tuneline.rl.rewards import RewardModelReward
+
+    answers = {}
+    for stage in ("sft", "dpo"):
+        model, tokenizer = load_for_inference(str(run_dir), stage=stage)
+        answers[stage] = {name: [g.text for g in generate_chat(model, tokenizer, prompts, max_new_tokens=max_new_tokens,
+                                                               batch_size=32)]
+                          for name, prompts in prompt_sets}
+        del model
+    judge = RewardModelJudge(RewardModelReward(judge_dir, max_length=256), name=f"reward model {judge_dir}")
+    results = {}
+    for name, prompts in prompt_sets:
+        result, records = pairwise_winrate(judge, prompts, answers["dpo"][name], answers["sft"][name], "dpo", "sft")
+        results[name] = result.to_dict()
+        (run_dir / f"winrate_{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return results
+
+
+def judge_accuracy(judge_dir: Path, hh_file: Path, held_out: int, out: Path) -> dict:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from hh_reward import subset_scores
+
+    held = out / "judge_heldout_helpful.jsonl"
+    held.write_text("\n".join(hh_file.read_text().splitlines()[-held_out:]) + "\n")
+    return subset_scores(judge_dir, held)
+
+
+def cell(values: dict) -> str:
+    return f"{values['rate']:.3f} [{values['ci_low']:.3f}, {values['ci_high']:.3f}] ({values['count']}/{values['n']})"
+
+
+def diff(values: dict) -> str:
+    return f"{values['difference']:+.3f} [{values['ci_low']:+.3f}, {values['ci_high']:+.3f}]"
+
+
+def report(results: dict) -> None:
+    print(f"example (sft → constitution → dpo → audit): {results['example_s'] / 60:.1f} min; whole benchmark run "
+          f"{results['run_s'] / 60:.1f} min")
+    kept = results["constitution"]
+    print(f"constitution: judge kept {kept['pairs_kept']}/{kept['prompts']} pairs ({kept['kept_share']:.3f}); "
+          f"unchanged revisions {kept['refusals']['unchanged']}")
+    for name in ("revisions_all", "revisions_kept", "originals_all"):
+        s = kept["refusals"][name]
+        print(f"  {name:<16} refusals (patterns) {s['refused']}/{s['n']} = {s['rate']:.3f} "
+              f"[{s['interval'][0]:.3f}, {s['interval'][1]:.3f}]")
+    print(f"{'model':<16}{'unsafe compliance':>34}{'vs sft':>26}{'over-refusal':>32}{'vs sft':>26}")
+    for target, f in results["audit"].items():
+        print(f"{target:<16}{cell(f['unsafe_compliance']):>34}"
+              f"{diff(f['unsafe_compliance_minus_sft']) if 'unsafe_cut' in f else '':>26}"
+              f"{cell(f['over_refusal']):>32}{diff(f['over_refusal_minus_sft']) if 'unsafe_cut' in f else '':>26}")
+        if "unsafe_cut" in f:
+            cut = f["unsafe_cut"]
+            print(f"{'':<16}relative cut of unsafe compliance {cut['relative_cut']:.3f} "
+                  f"[{cut['ci_low']:.3f}, {cut['ci_high']:.3f}]")
+    if "winrate" in results:
+        acc = results["judge_accuracy"]
+        print(f"judge {results['judge']}: held-out HH helpful pairwise accuracy {acc['accuracy']:.3f} "
+              f"[{acc['interval'][0]:.3f}, {acc['interval'][1]:.3f}] on {acc['pairs']} pairs "
+              f"(longer answer {acc['longer_answer']:.3f})")
+        for name, w in results["winrate"].items():
+            print(f"win rate dpo vs sft, {name}: {w['win_rate']:.3f} [{w['ci_low']:.3f}, {w['ci_high']:.3f}] "
+                  f"({w['wins']} wins, {w['ties']} ties, {w['losses']} losses of {w['prompts']}; orders agree "
+                  f"{w['order_agreement']:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--judge", type=Path, help="reward model folder for the helpfulness win rate")
+    parser.add_argument("--hh-data", type=Path, default=REPO.parent / "shared" / "data" / "preference")
+    parser.add_argument("--held-out", type=int, default=200, help="last pairs of HH helpful dev the judge never saw")
+    parser.add_argument("--winrate-prompts", type=int, default=100, help="single-turn HH prompts answered")
+    parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "safety")
+    parser.add_argument("--run-dir", type=Path, help="measure this run of the benchmark instead of starting one")
+    args = parser.parse_args()
+
+    from tuneline.pipeline.runner import run_pipeline
+
+    out = args.output_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    if args.run_dir is None:
+        started = time.monotonic()
+        run_dir = run_pipeline(benchmark_pipeline(out), output_dir=str(out / "runs"))
+        run_s = time.monotonic() - started
+    else:
+        run_dir, run_s = args.run_dir.resolve(), math.nan
+    stages = {s["name"]: s for s in json.loads((run_dir / "manifest.json").read_text())["stages"]}
+    constitution = json.loads((run_dir / "constitution" / "metrics.json").read_text())
+    results = {
+        "run_dir": str(run_dir), "run_s": run_s,
+        "example_s": seconds_between(stages["sft"]["started"], stages["audit"]["finished"]),
+        "stage_s": {name: seconds_between(s["started"], s["finished"]) for name, s in stages.items()},
+        "constitution": {**{k: constitution[k] for k in ("prompts", "pairs_kept", "kept_share")},
+                         "refusals": refusal_shares(run_dir / "constitution")},
+        "audit": audit_figures(run_dir),
+    }
+    if args.judge is not None:
+        hh_file = args.hh_data.resolve() / "hh_rlhf_helpful_base_dev.jsonl"
+        results["judge"] = str(args.judge)
+        results["judge_accuracy"] = judge_accuracy(args.judge.resolve(), hh_file, args.held_out, out)
+        results["winrate"] = win_rates(run_dir, args.judge.resolve(),
+                                       helpful_prompts(hh_file, args.held_out, args.winrate_prompts),
+                                       args.max_new_tokens)
+    (run_dir / "safety_results.json").write_text(json.dumps(results, indent=2) + "\n")
+    report(results)
+    print(f"results: {run_dir / 'safety_results.json'}")
+
+
+if __name__ == "__main__":
+    main()
