@@ -120,6 +120,17 @@ def test_a_dataset_must_come_from_an_earlier_stage_that_writes_one(tmp_path, tin
     assert "'sft' is not an earlier stage that writes a dataset" in err and "Traceback" not in err
 
 
+def test_the_constitution_stage_answers_and_judges_in_the_dtype_asked(tmp_path, tiny_lm_dir, quickstart_dir):
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: cai, type: constitution, dataset: prefs, keep: all, max_prompts: 2, max_new_tokens: 4, "
+        "dtype: bfloat16}"])
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 0
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    assert json.loads((run_dir / "cai" / "metrics.json").read_text())["dtype"] == "bfloat16"  # the pipeline's: float32
+    pairs = [json.loads(line) for line in (run_dir / "cai" / "all_pairs.jsonl").read_text().splitlines()]
+    assert len(pairs) == 2 and all(0 <= p["p_revision_better"] <= 1 for p in pairs)
+
+
 def test_dpo_trains_on_a_mix_of_constitution_pairs_and_a_file(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
     # the safety example's shape: pairs a stage writes during the run, mixed with pairs from a file
     pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [

@@ -43,12 +43,14 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.generate import generate_chat
     from tuneline.feedback.constitution import load_constitution
-    from tuneline.feedback.options import pair_judge, write_rows
+    from tuneline.feedback.options import generation_dtype, in_dtype, pair_judge, write_rows
     from tuneline.progress import info
 
     constitution = load_constitution(config.constitution)
     prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+    dtype = generation_dtype(config.dtype)
     model, tokenizer = ctx.load_policy(trainable=False)
+    model = in_dtype(model, dtype)
     rng = random.Random(ctx.seed)
 
     def answer(conversations):
@@ -89,4 +91,4 @@ def run(ctx, config: Config) -> dict:
     info(f"kept {len(kept)}/{len(rows)} revisions the judge preferred in both orders ({judge.name} judge)")
     return {"prompts": len(rows), "pairs_kept": len(kept), "kept_share": round(len(kept) / len(rows), 4),
             "unchanged": sum(r["chosen"] == r["rejected"] for r in rows), "unreadable_judgements": judge.unreadable,
-            "rounds": config.rounds}
+            "rounds": config.rounds, "dtype": str(next(model.parameters()).dtype).removeprefix("torch.")}
