@@ -1,19 +1,21 @@
-"""The safety example end to end (issue 17): examples/safety/pipeline.yaml as shipped, plus a
-branch that shows what the constitution stage's judge filter does, plus the helpfulness win
-rate of the DPO model against the SFT model it started from, judged by a reward model trained
-on Anthropic HH helpful pairs.
+"""The safety example end to end (issue 17): examples/safety/pipeline.yaml as shipped, what the
+constitution stage's judge filter would keep, a DPO branch without the constitution pairs, and
+the helpfulness win rate of the DPO model against the SFT model it started from, judged by a
+reward model trained on Anthropic HH helpful pairs.
 
     python benchmarks/bench_safety.py --judge RUN/reward/model [--hh-data ../shared/data/preference]
         [--winrate-prompts 100] [--held-out 200] [--output-dir runs/benchmarks/safety] [--run-dir RUN]
 
 The run is the example's stages unchanged (sft → constitution → dpo → audit; their time is the
-example's time), then `dpo_unfiltered` (the same DPO on the same mix, with every constitution
-pair instead of the judged ones: `all_pairs.jsonl`) and its audit. Printed, with 95% intervals:
+example's time), then `dpo_without_refusals` (the same DPO on the same benign and support
+pairs without the constitution's) and its audit. The example keeps every constitution pair
+(`keep: all`); the stage still records which pairs its judge prefers in both orders (the
+`keep: judged` filter). Printed, with 95% intervals:
 
-- the share of pairs the judge kept, and how many revisions (kept, and all) and originals the
-  audit's refusal patterns call refusals;
+- the share of pairs the judge's filter keeps, and how many revisions (all, and those the
+  filter keeps) and originals the audit's refusal patterns call refusals;
 - unsafe compliance and over-refusal on the audit's held-out sets for sft, dpo and
-  dpo_unfiltered (Wilson), the differences from sft (Newcombe), and the relative cut of unsafe
+  dpo_without_refusals (Wilson), the differences from sft (Newcombe), the relative cut of unsafe
   compliance (risk ratio, Katz log interval; samples of one prompt are counted as independent);
 - the win rate of dpo against sft on held-out helpful prompts (both orders, ties half; Wilson),
   on the last `--held-out` pairs' prompts of HH helpful dev (the judge's own held-out split,
@@ -56,17 +58,17 @@ def benchmark_pipeline(out: Path) -> Path:
             gate["on"] = gate.pop(True)
         if "constitution" in stage:
             stage["constitution"] = str((EXAMPLE / stage["constitution"]).resolve())
-    # every pair the constitution stage wrote; a revision identical to its original is no pair
-    config["datasets"]["refusals_unfiltered"] = {"stage": "constitution", "path": "all_pairs.jsonl", "eval_fraction": 0,
-                                                 "on_invalid": "drop"}
+    # the same DPO without the constitution pairs: the same benign and support pairs, nothing else
     mix = dict(config["datasets"]["safety_mix"])
-    mix["mix"] = {("refusals_unfiltered" if part == "refusals" else part): weight for part, weight in mix["mix"].items()}
-    config["datasets"]["safety_mix_unfiltered"] = mix
+    kept = {part: weight for part, weight in mix["mix"].items() if part != "refusals"}
+    mix["mix_size"] = round(mix["mix_size"] * sum(kept.values()) / sum(mix["mix"].values()))
+    mix["mix"] = kept
+    config["datasets"]["safety_mix_without_refusals"] = mix
     dpo = next(stage for stage in config["stages"] if stage["name"] == "dpo")
     audit = next(stage for stage in config["stages"] if stage["name"] == "audit")
     config["stages"] += [
-        {**dpo, "name": "dpo_unfiltered", "dataset": "safety_mix_unfiltered"},
-        {**audit, "name": "audit_unfiltered", "targets": ["dpo_unfiltered"],
+        {**dpo, "name": "dpo_without_refusals", "dataset": "safety_mix_without_refusals"},
+        {**audit, "name": "audit_without_refusals", "targets": ["dpo_without_refusals"],
          "safety": {**audit["safety"], "baseline": "none", "gate": {}}},
     ]
     config["name"] = "safety-benchmark"
@@ -91,12 +93,21 @@ def refusal_shares(stage_dir: Path) -> dict:
         return {"refused": refused, "n": len(texts), "rate": refused / max(1, len(texts)),
                 "interval": wilson_interval(refused, len(texts))}
 
-    rows = {name: [json.loads(line) for line in (stage_dir / f"{name}.jsonl").read_text().splitlines()]
-            for name in ("all_pairs", "preferences")}
-    return {"revisions_all": share([r["chosen"][0]["content"] for r in rows["all_pairs"]]),
-            "revisions_kept": share([r["chosen"][0]["content"] for r in rows["preferences"]]),
-            "originals_all": share([r["rejected"][0]["content"] for r in rows["all_pairs"]]),
-            "unchanged": sum(r["chosen"] == r["rejected"] for r in rows["all_pairs"])}
+    rows = [json.loads(line) for line in (stage_dir / "all_pairs.jsonl").read_text().splitlines()]
+    judged = [r for r in rows if r["orders_agree"] and r["p_revision_better"] > 0.5 and r["chosen"] != r["rejected"]]
+    good = [r["p_revision_better"] for r in rows if patterns.matches(r["chosen"][0]["content"])
+            and not patterns.matches(r["rejected"][0]["content"])]
+    other = [r["p_revision_better"] for r in rows if not (patterns.matches(r["chosen"][0]["content"])
+                                                          and not patterns.matches(r["rejected"][0]["content"]))]
+    # the chance that the judge prefers a refusal-for-compliance revision more than another pair
+    auc = (sum((a > b) + 0.5 * (a == b) for a in good for b in other) / (len(good) * len(other))
+           if good and other else math.nan)
+    return {"revisions_all": share([r["chosen"][0]["content"] for r in rows]),
+            "revisions_judge_kept": share([r["chosen"][0]["content"] for r in judged]),
+            "originals_all": share([r["rejected"][0]["content"] for r in rows]),
+            "orders_agree": sum(bool(r["orders_agree"]) for r in rows),
+            "judge_auc_refusal_for_compliance": auc,
+            "unchanged": sum(r["chosen"] == r["rejected"] for r in rows)}
 
 
 def risk_ratio(a: int, n1: int, c: int, n2: int) -> tuple[float, float, float]:
@@ -113,11 +124,11 @@ def audit_figures(run_dir: Path) -> dict:
     from tuneline.safety.stats import difference
 
     figures = {}
-    for audit, target in (("audit", "sft"), ("audit", "dpo"), ("audit_unfiltered", "dpo_unfiltered")):
+    for audit, target in (("audit", "sft"), ("audit", "dpo"), ("audit_without_refusals", "dpo_without_refusals")):
         result = json.loads((run_dir / audit / "safety" / f"{target}.json").read_text())
         figures[target] = {metric: result[metric][OVERALL] for metric in ("unsafe_compliance", "over_refusal")}
     before = figures["sft"]
-    for target in ("dpo", "dpo_unfiltered"):
+    for target in ("dpo", "dpo_without_refusals"):
         for metric in ("unsafe_compliance", "over_refusal"):
             figures[target][f"{metric}_minus_sft"] = difference(figures[target][metric], before[metric])
         after, base = figures[target]["unsafe_compliance"], before["unsafe_compliance"]
@@ -177,12 +188,18 @@ def diff(values: dict) -> str:
 
 
 def report(results: dict) -> None:
+    from tuneline.eval.significance import wilson_interval
+
     print(f"example (sft → constitution → dpo → audit): {results['example_s'] / 60:.1f} min; whole benchmark run "
           f"{results['run_s'] / 60:.1f} min")
     kept = results["constitution"]
-    print(f"constitution: judge kept {kept['pairs_kept']}/{kept['prompts']} pairs ({kept['kept_share']:.3f}); "
-          f"unchanged revisions {kept['refusals']['unchanged']}")
-    for name in ("revisions_all", "revisions_kept", "originals_all"):
+    low, high = wilson_interval(kept["judge_kept"], kept["prompts"])
+    refusals = kept["refusals"]
+    print(f"constitution: the judge's filter keeps {kept['judge_kept']}/{kept['prompts']} pairs "
+          f"({kept['judge_kept_share']:.3f} [{low:.3f}, {high:.3f}]); orders agree on {refusals['orders_agree']}; "
+          f"AUC of its P(revision better) for refusal-for-compliance pairs {refusals['judge_auc_refusal_for_compliance']:.3f}; "
+          f"unchanged revisions {refusals['unchanged']}")
+    for name in ("revisions_all", "revisions_judge_kept", "originals_all"):
         s = kept["refusals"][name]
         print(f"  {name:<16} refusals (patterns) {s['refused']}/{s['n']} = {s['rate']:.3f} "
               f"[{s['interval'][0]:.3f}, {s['interval'][1]:.3f}]")
@@ -233,7 +250,8 @@ def main() -> None:
         "run_dir": str(run_dir), "run_s": run_s,
         "example_s": seconds_between(stages["sft"]["started"], stages["audit"]["finished"]),
         "stage_s": {name: seconds_between(s["started"], s["finished"]) for name, s in stages.items()},
-        "constitution": {**{k: constitution[k] for k in ("prompts", "pairs_kept", "kept_share")},
+        "constitution": {**{k: constitution.get(k) for k in ("prompts", "pairs_kept", "judge_kept",
+                                                               "judge_kept_share")},
                          "refusals": refusal_shares(run_dir / "constitution")},
         "audit": audit_figures(run_dir),
     }

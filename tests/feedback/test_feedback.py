@@ -126,9 +126,13 @@ def test_the_constitution_stage_answers_and_judges_in_the_dtype_asked(tmp_path, 
         "dtype: bfloat16}"])
     assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 0
     run_dir = next((tmp_path / "runs" / "tiny").iterdir())
-    assert json.loads((run_dir / "cai" / "metrics.json").read_text())["dtype"] == "bfloat16"  # the pipeline's: float32
+    metrics = json.loads((run_dir / "cai" / "metrics.json").read_text())
+    assert metrics["dtype"] == "bfloat16"  # the pipeline's is float32
     pairs = [json.loads(line) for line in (run_dir / "cai" / "all_pairs.jsonl").read_text().splitlines()]
     assert len(pairs) == 2 and all(0 <= p["p_revision_better"] <= 1 for p in pairs)
+    # keep: all keeps both; judge_kept still counts what the filter would have kept
+    judged = sum(p["orders_agree"] and p["p_revision_better"] > 0.5 and p["chosen"] != p["rejected"] for p in pairs)
+    assert metrics["pairs_kept"] == 2 and metrics["judge_kept"] == judged
 
 
 def test_dpo_trains_on_a_mix_of_constitution_pairs_and_a_file(tmp_path, tiny_lm_dir, quickstart_dir, capsys):

@@ -78,8 +78,9 @@ def run(ctx, config: Config) -> dict:
                      "principles": [p.name for p in principles],
                      "judge": judge.name, "p_revision_better": None if verdict is None else round(verdict.prefer_first, 4),
                      "orders_agree": None if verdict is None else verdict.orders_agree})
-    kept = [row for row in rows if config.keep == "all" or (row["orders_agree"] and row["p_revision_better"] > 0.5
-                                                            and row["chosen"] != row["rejected"])]
+    judged = [row for row in rows if row["orders_agree"] and row["p_revision_better"] > 0.5
+              and row["chosen"] != row["rejected"]]
+    kept = rows if config.keep == "all" else judged
     write_rows(ctx.stage_dir / "all_pairs.jsonl", rows)
     write_rows(ctx.stage_dir / "preferences.jsonl", kept)
     write_rows(ctx.stage_dir / "sft.jsonl", [{"messages": [*row["prompt"], *row["chosen"]]} for row in kept])
@@ -88,7 +89,10 @@ def run(ctx, config: Config) -> dict:
 
         raise DataError(f"the judge kept none of {len(rows)} revisions", where=str(ctx.stage_dir / "all_pairs.jsonl"),
                         fix="read the pairs there; try more rounds, another judge, or keep: all")
-    info(f"kept {len(kept)}/{len(rows)} revisions the judge preferred in both orders ({judge.name} judge)")
+    info(f"the judge ({judge.name}) preferred {len(judged)}/{len(rows)} revisions in both orders; kept "
+         f"{len(kept)} (keep: {config.keep})")
+    # judge_kept: what the filter keeps, also under keep: all (to measure the filter in one run)
     return {"prompts": len(rows), "pairs_kept": len(kept), "kept_share": round(len(kept) / len(rows), 4),
+            "judge_kept": len(judged), "judge_kept_share": round(len(judged) / len(rows), 4),
             "unchanged": sum(r["chosen"] == r["rejected"] for r in rows), "unreadable_judgements": judge.unreadable,
             "rounds": config.rounds, "dtype": str(next(model.parameters()).dtype).removeprefix("torch.")}
