@@ -19,7 +19,7 @@ pairs without the constitution's) and its audit. The example keeps every constit
   compliance (risk ratio, Katz log interval; samples of one prompt are counted as independent);
 - the win rate of dpo against sft on held-out helpful prompts (both orders, ties half; Wilson),
   on the last `--held-out` pairs' prompts of HH helpful dev (the judge's own held-out split,
-  single-turn ones) and on the quickstart's held-out support questions, beside the judge's
+  those of at most three messages) and on the quickstart's held-out support questions, beside the judge's
   pairwise accuracy on those held-out HH helpful pairs. A judge near 0.5 accuracy is a coin,
   and so is its win rate.
 
@@ -137,12 +137,13 @@ def audit_figures(run_dir: Path) -> dict:
     return figures
 
 
-def helpful_prompts(hh_file: Path, held_out: int, count: int) -> list:
-    """Single-turn prompts of the judge's held-out HH helpful pairs, then the quickstart's."""
+def helpful_prompts(hh_file: Path, held_out: int, count: int, max_messages: int) -> list:
+    """Short prompts (at most `max_messages` messages) of the judge's held-out HH helpful pairs,
+    then the quickstart's held-out support questions."""
     from tuneline.data.load import load_records
 
     pairs, _ = load_records(str(hh_file), task="preference", on_invalid="drop")
-    hh = [p.prompt for p in pairs[-held_out:] if len(p.prompt) == 1][:count]
+    hh = [p.prompt for p in pairs[-held_out:] if len(p.prompt) <= max_messages][:count]
     support, _ = load_records(str(REPO / "examples" / "quickstart" / "sft_eval.jsonl"), task="sft")
     return [("hh_helpful", hh), ("quickstart_support", [r.messages[:-1] for r in support])]
 
@@ -228,7 +229,9 @@ def main() -> None:
     parser.add_argument("--judge", type=Path, help="reward model folder for the helpfulness win rate")
     parser.add_argument("--hh-data", type=Path, default=REPO.parent / "shared" / "data" / "preference")
     parser.add_argument("--held-out", type=int, default=200, help="last pairs of HH helpful dev the judge never saw")
-    parser.add_argument("--winrate-prompts", type=int, default=100, help="single-turn HH prompts answered")
+    parser.add_argument("--winrate-prompts", type=int, default=100, help="held-out HH prompts answered")
+    parser.add_argument("--max-prompt-messages", type=int, default=3,
+                        help="HH prompts of at most this many messages (1: single-turn; 3: user, assistant, user)")
     parser.add_argument("--max-new-tokens", type=int, default=96)
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "safety")
     parser.add_argument("--run-dir", type=Path, help="measure this run of the benchmark instead of starting one")
@@ -260,7 +263,8 @@ def main() -> None:
         results["judge"] = str(args.judge)
         results["judge_accuracy"] = judge_accuracy(args.judge.resolve(), hh_file, args.held_out, out)
         results["winrate"] = win_rates(run_dir, args.judge.resolve(),
-                                       helpful_prompts(hh_file, args.held_out, args.winrate_prompts),
+                                       helpful_prompts(hh_file, args.held_out, args.winrate_prompts,
+                                                       args.max_prompt_messages),
                                        args.max_new_tokens)
     (run_dir / "safety_results.json").write_text(json.dumps(results, indent=2) + "\n")
     report(results)
