@@ -130,9 +130,22 @@ def test_the_constitution_stage_answers_and_judges_in_the_dtype_asked(tmp_path, 
     assert metrics["dtype"] == "bfloat16"  # the pipeline's is float32
     pairs = [json.loads(line) for line in (run_dir / "cai" / "all_pairs.jsonl").read_text().splitlines()]
     assert len(pairs) == 2 and all(0 <= p["p_revision_better"] <= 1 for p in pairs)
-    # keep: all keeps both; judge_kept still counts what the filter would have kept
-    judged = sum(p["orders_agree"] and p["p_revision_better"] > 0.5 and p["chosen"] != p["rejected"] for p in pairs)
-    assert metrics["pairs_kept"] == 2 and metrics["judge_kept"] == judged
+    # keep: all keeps every changed answer; judge_kept still counts what the filter would have kept
+    changed = [p for p in pairs if p["chosen"] != p["rejected"]]
+    judged = sum(p["orders_agree"] and p["p_revision_better"] > 0.5 for p in changed)
+    assert metrics["pairs_kept"] == len(changed) and metrics["judge_kept"] == judged
+
+
+def test_keep_all_writes_no_pair_whose_revision_is_the_original(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
+    # greedy, the random tiny model ends every answer at once: each revision equals its original,
+    # which no preference stage can read, so there is no pair to keep
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: cai, type: constitution, dataset: prefs, keep: all, max_prompts: 3, max_new_tokens: 2, temperature: 0}"])
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "all_pairs.jsonl: none of the 3 revisions differs from its original answer" in err and "Traceback" not in err
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    assert (run_dir / "cai" / "preferences.jsonl").read_text() == ""
 
 
 def test_dpo_trains_on_a_mix_of_constitution_pairs_and_a_file(tmp_path, tiny_lm_dir, quickstart_dir, capsys):

@@ -35,7 +35,7 @@ class Config(FeedbackStageConfig):
     rounds: int = Field(1, ge=1, le=4, description="critique-revision rounds per answer")
     keep: Literal["judged", "all"] = Field(
         "judged", description="judged: keep a pair only when the judge prefers the revision in both orders; all: keep "
-                              "every pair (for comparison)")
+                              "every pair whose revision differs from the original (for comparison)")
 
 
 def run(ctx, config: Config) -> dict:
@@ -78,17 +78,19 @@ def run(ctx, config: Config) -> dict:
                      "principles": [p.name for p in principles],
                      "judge": judge.name, "p_revision_better": None if verdict is None else round(verdict.prefer_first, 4),
                      "orders_agree": None if verdict is None else verdict.orders_agree})
-    judged = [row for row in rows if row["orders_agree"] and row["p_revision_better"] > 0.5
-              and row["chosen"] != row["rejected"]]
-    kept = rows if config.keep == "all" else judged
+    changed = [row for row in rows if row["chosen"] != row["rejected"]]  # an unchanged answer makes no pair
+    judged = [row for row in changed if row["orders_agree"] and row["p_revision_better"] > 0.5]
+    kept = changed if config.keep == "all" else judged
     write_rows(ctx.stage_dir / "all_pairs.jsonl", rows)
     write_rows(ctx.stage_dir / "preferences.jsonl", kept)
     write_rows(ctx.stage_dir / "sft.jsonl", [{"messages": [*row["prompt"], *row["chosen"]]} for row in kept])
     if not kept:
         from tuneline.errors import DataError
 
-        raise DataError(f"the judge kept none of {len(rows)} revisions", where=str(ctx.stage_dir / "all_pairs.jsonl"),
-                        fix="read the pairs there; try more rounds, another judge, or keep: all")
+        what = (f"none of the {len(rows)} revisions differs from its original answer" if config.keep == "all"
+                else f"the judge kept none of {len(rows)} revisions")
+        raise DataError(what, where=str(ctx.stage_dir / "all_pairs.jsonl"),
+                        fix="read the pairs there; try more rounds, another judge, a higher temperature, or keep: all")
     info(f"the judge ({judge.name}) preferred {len(judged)}/{len(rows)} revisions in both orders; kept "
          f"{len(kept)} (keep: {config.keep})")
     # judge_kept: what the filter keeps, also under keep: all (to measure the filter in one run)
