@@ -155,9 +155,11 @@ def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens:
     from tuneline.models.load import load_for_inference
     from tuneline.rl.rewards import RewardModelReward
 
+    from tuneline.runtime import fast_dtype
+
     answers = {}
-    for stage in ("sft", "dpo"):
-        model, tokenizer = load_for_inference(str(run_dir), stage=stage)
+    for stage in ("sft", "dpo"):  # greedy, in bfloat16 where the CPU multiplies it natively
+        model, tokenizer = load_for_inference(str(run_dir), stage=stage, dtype=fast_dtype())
         answers[stage] = {name: [g.text for g in generate_chat(model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                                                                batch_size=32)]
                           for name, prompts in prompt_sets}
