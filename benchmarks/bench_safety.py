@@ -154,7 +154,6 @@ def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens:
     from tuneline.eval.winrate import pairwise_winrate
     from tuneline.models.load import load_for_inference
     from tuneline.rl.rewards import RewardModelReward
-
     from tuneline.runtime import fast_dtype
 
     answers = {}
