@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -148,12 +147,11 @@ def helpful_prompts(hh_file: Path, held_out: int, count: int, max_messages: int)
     return [("hh_helpful", hh), ("quickstart_support", [r.messages[:-1] for r in support])]
 
 
-def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens: int) -> dict:
+def win_rates(run_dir: Path, reward, prompt_sets: list, max_new_tokens: int) -> dict:
     from tuneline.eval.generate import generate_chat
     from tuneline.eval.judges import RewardModelJudge
     from tuneline.eval.winrate import pairwise_winrate
     from tuneline.models.load import load_for_inference
-    from tuneline.rl.rewards import RewardModelReward
     from tuneline.runtime import fast_dtype
 
     answers = {}
@@ -163,7 +161,7 @@ def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens:
                                                                batch_size=32)]
                           for name, prompts in prompt_sets}
         del model
-    judge = RewardModelJudge(RewardModelReward(judge_dir, max_length=256), name=f"reward model {judge_dir}")
+    judge = RewardModelJudge(reward, name=reward.name)
     results = {}
     for name, prompts in prompt_sets:
         result, records = pairwise_winrate(judge, prompts, answers["dpo"][name], answers["sft"][name], "dpo", "sft")
@@ -172,13 +170,30 @@ def win_rates(run_dir: Path, judge_dir: Path, prompt_sets: list, max_new_tokens:
     return results
 
 
-def judge_accuracy(judge_dir: Path, hh_file: Path, held_out: int, out: Path) -> dict:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from hh_reward import subset_scores
+class LastMessages:
+    """A reward source that sees only the last `count` messages of each prompt (None: all): a
+    reward model trained on the last user turn and the answer is scored on the same view."""
 
-    held = out / "judge_heldout_helpful.jsonl"
-    held.write_text("\n".join(hh_file.read_text().splitlines()[-held_out:]) + "\n")
-    return subset_scores(judge_dir, held)
+    def __init__(self, reward, count: int | None):
+        self.reward, self.count = reward, count
+        self.name = getattr(reward, "name", "reward model")
+
+    def __call__(self, prompts: list, completions: list[str]) -> list[float]:
+        return self.reward([p[-self.count:] if self.count else p for p in prompts], completions)
+
+
+def judge_accuracy(judge, hh_file: Path, held_out: int) -> dict:
+    """The judge's pairwise accuracy (ties half) on the last `held_out` HH helpful pairs."""
+    from tuneline.data.load import load_records
+    from tuneline.eval.significance import wilson_interval
+
+    pairs, _ = load_records(str(hh_file), task="preference", on_invalid="drop")
+    pairs = pairs[-held_out:]
+    answer = lambda messages: " ".join(m["content"] for m in messages)  # noqa: E731
+    chosen = judge([p.prompt for p in pairs], [answer(p.chosen) for p in pairs])
+    rejected = judge([p.prompt for p in pairs], [answer(p.rejected) for p in pairs])
+    right = sum(1.0 if c > r else 0.5 if c == r else 0.0 for c, r in zip(chosen, rejected, strict=True))
+    return {"pairs": len(pairs), "accuracy": right / len(pairs), "interval": wilson_interval(right, len(pairs))}
 
 
 def cell(values: dict) -> str:
@@ -217,8 +232,7 @@ def report(results: dict) -> None:
     if "winrate" in results:
         acc = results["judge_accuracy"]
         print(f"judge {results['judge']}: held-out HH helpful pairwise accuracy {acc['accuracy']:.3f} "
-              f"[{acc['interval'][0]:.3f}, {acc['interval'][1]:.3f}] on {acc['pairs']} pairs "
-              f"(longer answer {acc['longer_answer']:.3f})")
+              f"[{acc['interval'][0]:.3f}, {acc['interval'][1]:.3f}] on {acc['pairs']} pairs")
         for name, w in results["winrate"].items():
             print(f"win rate dpo vs sft, {name}: {w['win_rate']:.3f} [{w['ci_low']:.3f}, {w['ci_high']:.3f}] "
                   f"({w['wins']} wins, {w['ties']} ties, {w['losses']} losses of {w['prompts']}; orders agree "
@@ -234,6 +248,9 @@ def main() -> None:
     parser.add_argument("--max-prompt-messages", type=int, default=3,
                         help="HH prompts of at most this many messages (1: single-turn; 3: user, assistant, user)")
     parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--judge-context-messages", type=int, default=None,
+                        help="the judge sees the last N prompt messages (as it was trained; 1: the last user turn)")
+    parser.add_argument("--judge-max-length", type=int, default=256, help="tokens the judge reads")
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "safety")
     parser.add_argument("--run-dir", type=Path, help="measure this run of the benchmark instead of starting one")
     args = parser.parse_args()
@@ -261,9 +278,13 @@ def main() -> None:
     }
     if args.judge is not None:
         hh_file = args.hh_data.resolve() / "hh_rlhf_helpful_base_dev.jsonl"
-        results["judge"] = str(args.judge)
-        results["judge_accuracy"] = judge_accuracy(args.judge.resolve(), hh_file, args.held_out, out)
-        results["winrate"] = win_rates(run_dir, args.judge.resolve(),
+        from tuneline.rl.rewards import RewardModelReward
+
+        reward = LastMessages(RewardModelReward(args.judge.resolve(), max_length=args.judge_max_length),
+                              args.judge_context_messages)
+        results["judge"] = f"{args.judge} (last {args.judge_context_messages or 'all'} prompt messages)"
+        results["judge_accuracy"] = judge_accuracy(reward, hh_file, args.held_out)
+        results["winrate"] = win_rates(run_dir, reward,
                                        helpful_prompts(hh_file, args.held_out, args.winrate_prompts,
                                                        args.max_prompt_messages),
                                        args.max_new_tokens)
