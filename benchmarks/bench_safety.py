@@ -207,6 +207,9 @@ def diff(values: dict) -> str:
 def report(results: dict) -> None:
     from tuneline.eval.significance import wilson_interval
 
+    if "audit" not in results:  # --winrate-only
+        report_winrate(results)
+        return
     print(f"example (sft → constitution → dpo → audit): {results['example_s'] / 60:.1f} min; whole benchmark run "
           f"{results['run_s'] / 60:.1f} min")
     kept = results["constitution"]
@@ -230,13 +233,30 @@ def report(results: dict) -> None:
             print(f"{'':<16}relative cut of unsafe compliance {cut['relative_cut']:.3f} "
                   f"[{cut['ci_low']:.3f}, {cut['ci_high']:.3f}]")
     if "winrate" in results:
-        acc = results["judge_accuracy"]
-        print(f"judge {results['judge']}: held-out HH helpful pairwise accuracy {acc['accuracy']:.3f} "
-              f"[{acc['interval'][0]:.3f}, {acc['interval'][1]:.3f}] on {acc['pairs']} pairs")
-        for name, w in results["winrate"].items():
-            print(f"win rate dpo vs sft, {name}: {w['win_rate']:.3f} [{w['ci_low']:.3f}, {w['ci_high']:.3f}] "
-                  f"({w['wins']} wins, {w['ties']} ties, {w['losses']} losses of {w['prompts']}; orders agree "
-                  f"{w['order_agreement']:.2f})")
+        report_winrate(results)
+
+
+def report_winrate(results: dict) -> None:
+    acc = results["judge_accuracy"]
+    print(f"judge {results['judge']}: held-out HH helpful pairwise accuracy {acc['accuracy']:.3f} "
+          f"[{acc['interval'][0]:.3f}, {acc['interval'][1]:.3f}] on {acc['pairs']} pairs")
+    for name, w in results["winrate"].items():
+        print(f"win rate dpo vs sft, {name}: {w['win_rate']:.3f} [{w['ci_low']:.3f}, {w['ci_high']:.3f}] "
+              f"({w['wins']} wins, {w['ties']} ties, {w['losses']} losses of {w['prompts']}; orders agree "
+              f"{w['order_agreement']:.2f})")
+
+
+def helpfulness(args, run_dir: Path) -> dict:
+    """The judge, its held-out accuracy, and the win rates of dpo against sft."""
+    from tuneline.rl.rewards import RewardModelReward
+
+    hh_file = args.hh_data.resolve() / "hh_rlhf_helpful_base_dev.jsonl"
+    reward = LastMessages(RewardModelReward(args.judge.resolve(), max_length=args.judge_max_length),
+                          args.judge_context_messages)
+    prompts = helpful_prompts(hh_file, args.held_out, args.winrate_prompts, args.max_prompt_messages)
+    return {"judge": f"{args.judge} (last {args.judge_context_messages or 'all'} prompt messages)",
+            "judge_accuracy": judge_accuracy(reward, hh_file, args.held_out),
+            "winrate": win_rates(run_dir, reward, prompts, args.max_new_tokens)}
 
 
 def main() -> None:
@@ -253,7 +273,15 @@ def main() -> None:
     parser.add_argument("--judge-max-length", type=int, default=256, help="tokens the judge reads")
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "safety")
     parser.add_argument("--run-dir", type=Path, help="measure this run of the benchmark instead of starting one")
+    parser.add_argument("--winrate-only", action="store_true",
+                        help="with --run-dir and --judge: only the judge's accuracy and the win rate, into "
+                             "winrate_results.json (read by a later report of the same run)")
     args = parser.parse_args()
+    if args.winrate_only:
+        winrate = helpfulness(args, args.run_dir.resolve())
+        (args.run_dir / "winrate_results.json").write_text(json.dumps(winrate, indent=2) + "\n")
+        report(winrate)
+        return
 
     from tuneline.pipeline.runner import run_pipeline
 
@@ -277,17 +305,9 @@ def main() -> None:
         "audit": audit_figures(run_dir),
     }
     if args.judge is not None:
-        hh_file = args.hh_data.resolve() / "hh_rlhf_helpful_base_dev.jsonl"
-        from tuneline.rl.rewards import RewardModelReward
-
-        reward = LastMessages(RewardModelReward(args.judge.resolve(), max_length=args.judge_max_length),
-                              args.judge_context_messages)
-        results["judge"] = f"{args.judge} (last {args.judge_context_messages or 'all'} prompt messages)"
-        results["judge_accuracy"] = judge_accuracy(reward, hh_file, args.held_out)
-        results["winrate"] = win_rates(run_dir, reward,
-                                       helpful_prompts(hh_file, args.held_out, args.winrate_prompts,
-                                                       args.max_prompt_messages),
-                                       args.max_new_tokens)
+        results.update(helpfulness(args, run_dir))
+    elif (run_dir / "winrate_results.json").exists():
+        results.update(json.loads((run_dir / "winrate_results.json").read_text()))
     (run_dir / "safety_results.json").write_text(json.dumps(results, indent=2) + "\n")
     report(results)
     print(f"results: {run_dir / 'safety_results.json'}")
