@@ -124,10 +124,13 @@ def audit_figures(run_dir: Path) -> dict:
 
     figures = {}
     for audit, target in (("audit", "sft"), ("audit", "dpo"), ("audit_without_refusals", "dpo_without_refusals")):
-        result = json.loads((run_dir / audit / "safety" / f"{target}.json").read_text())
+        path = run_dir / audit / "safety" / f"{target}.json"
+        if not path.exists():  # a run stopped before that audit
+            continue
+        result = json.loads(path.read_text())
         figures[target] = {metric: result[metric][OVERALL] for metric in ("unsafe_compliance", "over_refusal")}
     before = figures["sft"]
-    for target in ("dpo", "dpo_without_refusals"):
+    for target in [t for t in ("dpo", "dpo_without_refusals") if t in figures]:
         for metric in ("unsafe_compliance", "over_refusal"):
             figures[target][f"{metric}_minus_sft"] = difference(figures[target][metric], before[metric])
         after, base = figures[target]["unsafe_compliance"], before["unsafe_compliance"]
@@ -298,7 +301,8 @@ def main() -> None:
     results = {
         "run_dir": str(run_dir), "run_s": run_s,
         "example_s": seconds_between(stages["sft"]["started"], stages["audit"]["finished"]),
-        "stage_s": {name: seconds_between(s["started"], s["finished"]) for name, s in stages.items()},
+        "stage_s": {name: seconds_between(s["started"], s["finished"]) for name, s in stages.items()
+                    if s.get("finished")},
         "constitution": {**{k: constitution.get(k) for k in ("prompts", "pairs_kept", "judge_kept",
                                                                "judge_kept_share")},
                          "refusals": refusal_shares(run_dir / "constitution")},
