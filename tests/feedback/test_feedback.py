@@ -120,6 +120,60 @@ def test_a_dataset_must_come_from_an_earlier_stage_that_writes_one(tmp_path, tin
     assert "'sft' is not an earlier stage that writes a dataset" in err and "Traceback" not in err
 
 
+def test_the_constitution_stage_answers_and_judges_in_the_dtype_asked(tmp_path, tiny_lm_dir, quickstart_dir):
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: cai, type: constitution, dataset: prefs, keep: all, max_prompts: 2, max_new_tokens: 4, "
+        "dtype: bfloat16}"])
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 0
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    metrics = json.loads((run_dir / "cai" / "metrics.json").read_text())
+    assert metrics["dtype"] == "bfloat16"  # the pipeline's is float32
+    pairs = [json.loads(line) for line in (run_dir / "cai" / "all_pairs.jsonl").read_text().splitlines()]
+    assert len(pairs) == 2 and all(0 <= p["p_revision_better"] <= 1 for p in pairs)
+    # keep: all keeps every changed answer; judge_kept still counts what the filter would have kept
+    changed = [p for p in pairs if p["chosen"] != p["rejected"]]
+    judged = sum(p["orders_agree"] and p["p_revision_better"] > 0.5 for p in changed)
+    assert metrics["pairs_kept"] == len(changed) and metrics["judge_kept"] == judged
+
+
+def test_keep_all_writes_no_pair_whose_revision_is_the_original(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
+    # greedy, the random tiny model ends every answer at once: each revision equals its original,
+    # which no preference stage can read, so there is no pair to keep
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: cai, type: constitution, dataset: prefs, keep: all, max_prompts: 3, max_new_tokens: 2, temperature: 0}"])
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "all_pairs.jsonl: none of the 3 revisions differs from its original answer" in err and "Traceback" not in err
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    assert (run_dir / "cai" / "preferences.jsonl").read_text() == ""
+
+
+def test_dpo_trains_on_a_mix_of_constitution_pairs_and_a_file(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
+    # the safety example's shape: pairs a stage writes during the run, mixed with pairs from a file
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: cai, type: constitution, dataset: prefs, keep: all, max_prompts: 4, max_new_tokens: 6}",
+        "{name: dpo, type: dpo, dataset: mixed, max_steps: 1, batch_size: 2, max_length: 64}",
+    ], datasets="  revised: {stage: cai, eval_fraction: 0}\n  mixed: {mix: {revised: 1, prefs: 1}, mix_size: 6}\n")
+    assert main(["validate", str(pipeline)]) == 0
+    assert "written by stage 'cai' (part of this mix) during the run" in capsys.readouterr().out
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 0
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    report = json.loads((run_dir / "data" / "mixed.preference" / "report.json").read_text())
+    assert report["splits"]["taken"] == {"revised": 3, "prefs": 3}
+
+
+def test_a_mix_part_must_come_from_an_earlier_stage_that_writes_a_dataset(tmp_path, tiny_lm_dir, quickstart_dir,
+                                                                          capsys):
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: sft, type: sft, dataset: chats, max_steps: 1}",
+        "{name: dpo, type: dpo, dataset: mixed, max_steps: 1}"],
+        datasets="  judged: {stage: sft}\n  mixed: {mix: {judged: 1, prefs: 1}}\n")
+    assert main(["validate", str(pipeline)]) == 2
+    err = capsys.readouterr().err
+    assert "'sft' is not an earlier stage that writes a dataset (stage 'dpo' reads it)" in err
+    assert "Traceback" not in err
+
+
 def test_an_unreachable_judge_endpoint_is_a_clear_error(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
     pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
         "{name: rlaif, type: ai_feedback, dataset: prefs, max_prompts: 1, max_new_tokens: 2, temperature: 1.5, "

@@ -72,11 +72,17 @@ def test_an_eval_stage_gate_blocks_the_stage_in_the_manifest_and_serving(tiny_lm
               "measure_detectors: false, gate: {max_unsafe_compliance: 0.5}}")
     pipeline = write_pipeline(tmp_path / "pipeline.yaml", tiny_lm_dir, quickstart_dir, [
         "{name: sft, type: sft, dataset: chats, max_steps: 1, batch_size: 2}",
+        "{name: audit_bf16, type: eval, suites: [safety], targets: [sft], safety: {prompts: [prompts.jsonl], k: 1, "
+        "max_new_tokens: 4, measure_detectors: false, dtype: bfloat16}}",
         f"{{name: audit, type: eval, suites: [safety], targets: [sft], safety: {safety}}}"], adapter="{type: lora, r: 4}")
     run_dir = run_pipeline(pipeline, output_dir=str(tmp_path / "runs"))
 
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert {s["name"]: s.get("safety_gate") for s in manifest["stages"]} == {"sft": "blocked", "audit": None}
+    assert {s["name"]: s.get("safety_gate") for s in manifest["stages"]} == {"sft": "blocked", "audit_bf16": None,
+                                                                              "audit": None}
+    # the weights each audit answered with: the pipeline model's dtype unless the suite names one
+    assert [json.loads((run_dir / audit / "safety" / "sft.json").read_text())["dtype"]
+            for audit in ("audit_bf16", "audit")] == ["bfloat16", "float32"]
     gate = json.loads((run_dir / "sft" / "adapter" / "safety_gate.json").read_text())
     assert gate["verdict"] == "blocked" and gate["figures"]["unsafe_compliance"]["count"] == 1  # never refuses
     metrics = json.loads((run_dir / "audit" / "metrics.json").read_text())

@@ -185,6 +185,13 @@ class PipelineConfig(Strict):
     def _model_shorthand(cls, value: Any) -> Any:
         return {"ref": value} if isinstance(value, str) else value
 
+    def written_by(self, name: str) -> list[str]:
+        """The stages of the run that write dataset `name` (itself, or the parts of a mix):
+        empty when it exists before the run."""
+        dataset = self.datasets[name]
+        parts = [self.datasets[part] for part in dataset.mix] if dataset.mix else [dataset]
+        return [part.stage for part in parts if part.stage is not None]
+
     @model_validator(mode="after")
     def _check_references(self) -> PipelineConfig:
         names: list[str] = []

@@ -33,6 +33,24 @@ class FeedbackStageConfig(StageConfig):
     max_new_tokens: int = Field(128, ge=1, description="longest answer, critique or revision")
     temperature: float = Field(0.7, ge=0, description="sampling temperature of the answers (0: greedy)")
     batch_size: int = Field(8, ge=1, description="conversations generated or judged together")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] | None = Field(
+        None, description="weights of the model that answers and of a local judge (nothing here trains); None: the "
+                          "pipeline model's dtype; auto: bfloat16 where the hardware multiplies it natively (AVX-512 "
+                          "BF16, AMX, a bf16 GPU), else float32")
+
+
+def generation_dtype(dtype: str | None) -> str | None:
+    """A stage's `dtype:` with auto resolved to what this machine computes fastest."""
+    from tuneline.runtime import fast_dtype
+
+    return fast_dtype() if dtype == "auto" else dtype
+
+
+def in_dtype(model, dtype: str | None):
+    """The model cast to `dtype` (a resolved name), or as it is for None."""
+    import torch
+
+    return model if dtype is None else model.to(getattr(torch, dtype))
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
@@ -41,8 +59,9 @@ def write_rows(path: Path, rows: list[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
-def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: str):
-    """The PairJudge a stage's `judge:` names; `model` is the stage's own (for `self`)."""
+def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: str, dtype: str | None = None):
+    """The PairJudge a stage's `judge:` names; `model` is the stage's own (for `self`); `dtype`
+    (resolved) is the weight dtype of a local `llm` judge."""
     import os
 
     from tuneline.errors import ConfigError
@@ -57,7 +76,7 @@ def pair_judge(config: FeedbackJudge, model, tokenizer, batch_size: int, where: 
     if config.type == "llm":
         from tuneline.models.load import load_for_inference
 
-        judge_model, judge_tokenizer = load_for_inference(config.model)
+        judge_model, judge_tokenizer = load_for_inference(config.model, dtype=dtype or "float32")
         return local_pair_judge(judge_model, judge_tokenizer, batch_size, name=f"llm:{config.model}")
     key = os.environ.get(config.api_key_env)
     generate = openai_chat_generator(config.model, config.base_url, key, max_tokens=4, timeout_s=config.timeout_s)

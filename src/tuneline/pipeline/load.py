@@ -57,10 +57,12 @@ def check_wiring(config: PipelineConfig, path: Path, lines: dict) -> None:
                      f"stage '{stage.from_}' wrote a {written.get(stage.from_)}; a {stage.type} stage continues {can}",
                      "name an earlier stage that trains a chat model (sft, dpo, ...), or remove `from:`")
         dataset = config.datasets.get(stage.dataset) if stage.dataset else None
-        if dataset is not None and dataset.stage is not None and written.get(dataset.stage) != "dataset":
-            raise_at(path, lines, ("datasets", stage.dataset, "stage"),
-                     f"'{dataset.stage}' is not an earlier stage that writes a dataset (stage '{stage.name}' reads it)",
-                     "name a constitution or ai_feedback stage that runs before it")
+        for part in (dataset.mix or {stage.dataset: 1}) if dataset is not None else {}:
+            writer = config.datasets[part].stage
+            if writer is not None and written.get(writer) != "dataset":
+                raise_at(path, lines, ("datasets", part, "stage"),
+                         f"'{writer}' is not an earlier stage that writes a dataset (stage '{stage.name}' reads it)",
+                         "name a constitution or ai_feedback stage that runs before it")
         written[stage.name] = terms.writes
 
 

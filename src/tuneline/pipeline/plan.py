@@ -100,9 +100,11 @@ def check_pipeline(config: PipelineConfig, count_tokens: bool = False, data=None
         task, dataset = _stage_dataset(config, stage)
         if task is not None:
             key = (stage.dataset, task)
-            if key not in plan.datasets and dataset.stage is not None:  # it does not exist before the run
-                plan.datasets[key] = DatasetPlan(stage.dataset, task, 0, 0, f"written by stage '{dataset.stage}' "
-                                                 f"({dataset.path}) during the run", written_by=dataset.stage)
+            writers = config.written_by(stage.dataset)
+            if key not in plan.datasets and writers:  # it does not exist before the run
+                source = f"({dataset.path})" if dataset.stage is not None else "(part of this mix)"
+                plan.datasets[key] = DatasetPlan(stage.dataset, task, 0, 0, f"written by stage '{writers[0]}' "
+                                                 f"{source} during the run", written_by=writers[0])
             if key not in plan.datasets:
                 splits = data.splits(stage.dataset, task, dataset)
                 plan.datasets[key] = DatasetPlan(stage.dataset, task, len(splits.train), len(splits.eval),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tuneline.errors import ConfigError
+from tuneline.runtime import fast_dtype
 from tuneline.safety.prompts import AuditPrompt
 
 
@@ -17,20 +18,6 @@ class Sampling:
     top_p: float = 0.95
     batch_size: int = 32
     seed: int = 0
-
-
-def fast_dtype() -> str:
-    """bfloat16 where the hardware multiplies it natively (a CUDA GPU with bf16, a CPU with AVX-512
-    BF16 or AMX: about half the CPU time of float32 for generation on an AVX-512 BF16 EPYC), else float32."""
-    import torch
-
-    if torch.cuda.is_available():
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return "float32"
-    return "bfloat16" if " avx512_bf16" in flags or " amx_bf16" in flags else "float32"
 
 
 def answer_locally(model, tokenizer, prompts: list[AuditPrompt], sampling: Sampling, desc: str = "answering") -> list[

@@ -57,6 +57,7 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
     """`pipeline` is the run's PipelineConfig: its base model, and the file prompt paths are relative to."""
     from tuneline.models.artifacts import folder_artifact
     from tuneline.models.gate import write_gate
+    from tuneline.runtime import fast_dtype
     from tuneline.safety.answers import Sampling, answer_with_model
     from tuneline.safety.audit import flat_metrics
     from tuneline.safety.gate import evaluate_gate
@@ -64,6 +65,7 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
     from tuneline.safety.report import html_section
     from tuneline.safety.run import audit, with_baseline, write_audit
 
+    dtype = fast_dtype() if dtype == "auto" else dtype
     base, source = pipeline.model.ref, pipeline.__dict__.get("source_path")
     prompts = [p for name in config.prompts for p in load_prompts(prompt_file(name, source),
                                                                   categories=config.categories)]
@@ -78,6 +80,7 @@ def run_safety_suite(config: SafetyConfig, targets: list, run_dir: Path, stage_d
     metrics: dict[str, Any] = {"safety_gates": {}}
     for target in targets:
         result = results[target.name]
+        result["dtype"] = dtype  # the weights the answers came from
         baseline = baseline_of(target, names, config)
         if baseline is not None:
             with_baseline(result, results[baseline])

@@ -40,12 +40,14 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.generate import generate_chat
     from tuneline.feedback.constitution import load_constitution
-    from tuneline.feedback.options import pair_judge, write_rows
+    from tuneline.feedback.options import generation_dtype, in_dtype, pair_judge, write_rows
     from tuneline.progress import info
 
     constitution = load_constitution(config.constitution)
     prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+    dtype = generation_dtype(config.dtype)
     model, tokenizer = ctx.load_policy(trainable=False)
+    model = in_dtype(model, dtype)
     rng = random.Random(ctx.seed)
     repeated = [p for p in prompts for _ in range(config.samples)]
     texts = [g.text for g in generate_chat(model, tokenizer, repeated, max_new_tokens=config.max_new_tokens,
@@ -84,4 +86,5 @@ def run(ctx, config: Config) -> dict:
     return {"prompts": len(prompts), "pairs_judged": len(items), "pairs_written": len(rows),
             "unreadable_judgements": judge.unreadable,
             "mean_p_chosen_better": round(sum(r["p_chosen_better"] for r in rows) / len(rows), 4),
-            "orders_agree_share": round(sum(r["orders_agree"] for r in rows) / len(rows), 4)}
+            "orders_agree_share": round(sum(r["orders_agree"] for r in rows) / len(rows), 4),
+            "dtype": str(next(model.parameters()).dtype).removeprefix("torch.")}

@@ -35,7 +35,7 @@ class Config(FeedbackStageConfig):
     rounds: int = Field(1, ge=1, le=4, description="critique-revision rounds per answer")
     keep: Literal["judged", "all"] = Field(
         "judged", description="judged: keep a pair only when the judge prefers the revision in both orders; all: keep "
-                              "every pair (for comparison)")
+                              "every pair whose revision differs from the original (for comparison)")
 
 
 def run(ctx, config: Config) -> dict:
@@ -43,12 +43,14 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.generate import generate_chat
     from tuneline.feedback.constitution import load_constitution
-    from tuneline.feedback.options import pair_judge, write_rows
+    from tuneline.feedback.options import generation_dtype, in_dtype, pair_judge, write_rows
     from tuneline.progress import info
 
     constitution = load_constitution(config.constitution)
     prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+    dtype = generation_dtype(config.dtype)
     model, tokenizer = ctx.load_policy(trainable=False)
+    model = in_dtype(model, dtype)
     rng = random.Random(ctx.seed)
 
     def answer(conversations):
@@ -76,17 +78,23 @@ def run(ctx, config: Config) -> dict:
                      "principles": [p.name for p in principles],
                      "judge": judge.name, "p_revision_better": None if verdict is None else round(verdict.prefer_first, 4),
                      "orders_agree": None if verdict is None else verdict.orders_agree})
-    kept = [row for row in rows if config.keep == "all" or (row["orders_agree"] and row["p_revision_better"] > 0.5
-                                                            and row["chosen"] != row["rejected"])]
+    changed = [row for row in rows if row["chosen"] != row["rejected"]]  # an unchanged answer makes no pair
+    judged = [row for row in changed if row["orders_agree"] and row["p_revision_better"] > 0.5]
+    kept = changed if config.keep == "all" else judged
     write_rows(ctx.stage_dir / "all_pairs.jsonl", rows)
     write_rows(ctx.stage_dir / "preferences.jsonl", kept)
     write_rows(ctx.stage_dir / "sft.jsonl", [{"messages": [*row["prompt"], *row["chosen"]]} for row in kept])
     if not kept:
         from tuneline.errors import DataError
 
-        raise DataError(f"the judge kept none of {len(rows)} revisions", where=str(ctx.stage_dir / "all_pairs.jsonl"),
-                        fix="read the pairs there; try more rounds, another judge, or keep: all")
-    info(f"kept {len(kept)}/{len(rows)} revisions the judge preferred in both orders ({judge.name} judge)")
+        what = (f"none of the {len(rows)} revisions differs from its original answer" if config.keep == "all"
+                else f"the judge kept none of {len(rows)} revisions")
+        raise DataError(what, where=str(ctx.stage_dir / "all_pairs.jsonl"),
+                        fix="read the pairs there; try more rounds, another judge, a higher temperature, or keep: all")
+    info(f"the judge ({judge.name}) preferred {len(judged)}/{len(rows)} revisions in both orders; kept "
+         f"{len(kept)} (keep: {config.keep})")
+    # judge_kept: what the filter keeps, also under keep: all (to measure the filter in one run)
     return {"prompts": len(rows), "pairs_kept": len(kept), "kept_share": round(len(kept) / len(rows), 4),
+            "judge_kept": len(judged), "judge_kept_share": round(len(judged) / len(rows), 4),
             "unchanged": sum(r["chosen"] == r["rejected"] for r in rows), "unreadable_judgements": judge.unreadable,
-            "rounds": config.rounds}
+            "rounds": config.rounds, "dtype": str(next(model.parameters()).dtype).removeprefix("torch.")}

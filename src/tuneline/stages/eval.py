@@ -269,7 +269,7 @@ def run(ctx, config: Config) -> dict:
         from tuneline.safety.suite import run_safety_suite
 
         result.metrics.update(run_safety_suite(config.safety, targets, ctx.run_dir, ctx.stage_dir, ctx.pipeline,
-                                               dtype))
+                                               config.safety.dtype or dtype))
     write_run_report(ctx.run_dir, ctx.stage_dir / "report.html")
     print(f"\nreport: {ctx.stage_dir / 'report.html'}", flush=True)
     return result.metrics
