@@ -79,6 +79,26 @@ class PairJudge:
         return results
 
 
+class DecisionJudge:
+    """A judge that reads each answer on its own and decides yes or no (e.g. "is this a
+    refusal?"): P(x ≻ y) = ½ · (1 + d(x) − d(y)) with d ∈ {0, 1}, so x is preferred only when
+    it is a yes and y a no, and two answers with the same decision tie. There is no
+    presentation order, so the orders always agree; the principles' wording is not read.
+    `decide(prompts, answers)` returns one bool per answer (the prompts are the last user turns)."""
+
+    def __init__(self, decide: Callable[[list[str], list[str]], list[bool]], name: str):
+        self.decide, self.name = decide, name
+        self.unreadable = 0
+
+    def compare(self, items: list[tuple[list[Message], str, str]], principles: list[list[Principle]]) -> list[
+            Comparison | None]:
+        requests = [next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "") for prompt, _, _ in items]
+        first = self.decide(requests, [x for _, x, _ in items])
+        second = self.decide(requests, [y for _, _, y in items])
+        return [Comparison((1 + int(a) - int(b)) / 2, True, [p.name for p in used])
+                for a, b, used in zip(first, second, principles, strict=True)]
+
+
 def local_pair_judge(model, tokenizer, batch_size: int = 8, name: str = "local") -> PairJudge:
     return PairJudge(lambda chats: choice_probabilities(model, tokenizer, chats, batch_size), name)
 

@@ -14,14 +14,20 @@ from tuneline.feedback.constitution import Constitution
 
 
 class FeedbackJudge(Strict):
-    type: Literal["self", "llm", "openai"] = Field(
+    type: Literal["self", "llm", "openai", "refusal"] = Field(
         "self", description="self: the model that wrote the answers judges them (log-probabilities of A/B); llm: "
                             "another local chat model (`model:`); openai: an OpenAI-compatible endpoint (answers A/B "
-                            "in words; unreadable replies are counted and skipped)")
+                            "in words; unreadable replies are counted and skipped); refusal: for harmful prompts, a "
+                            "refusal beats an answer that is not one, as the safety audit's refusal `detector:` reads "
+                            "each answer (the principles' wording is not read)")
     model: str | None = Field(None, description="llm: a model reference; openai: the model name served")
     base_url: str | None = Field(None, description="openai: the endpoint, e.g. http://localhost:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="openai: environment variable holding the API key")
     timeout_s: float = Field(60.0, gt=0, description="openai: seconds to wait for one reply")
+    detector: Literal["embedding", "patterns"] = Field(
+        "embedding", description="refusal: embedding (MiniLM + logistic regression on the audit's labelled answers) "
+                                 "or patterns (the audit's refusal phrases; the same reading the audit's default "
+                                 "detector makes, so the filter then selects for what the audit counts)")
 
 
 class FeedbackStageConfig(StageConfig):

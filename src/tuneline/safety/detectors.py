@@ -273,3 +273,23 @@ def measure(detectors: list, rows: list[dict], question: str) -> dict:
             result["agreement"][f"{first}|{second}"] = {
                 "share": sum(x == y for x, y in zip(a, b, strict=True)) / len(a), "kappa": cohen_kappa(a, b)}
     return result
+
+
+def refusal_pair_judge(detector: str = "embedding"):
+    """A judge for critique-and-revise on harmful prompts: a refusal beats an answer that is
+    not one, each answer read by this refusal detector at the audit's 0.5 decision."""
+    from tuneline.feedback.judge import DecisionJudge
+
+    reader = RefusalPatterns() if detector == "patterns" else EmbeddingDetector("refused")
+    return DecisionJudge(lambda prompts, answers: [p >= 0.5 for p in reader.probabilities(prompts, answers)],
+                         name=f"refusal:{detector}")
+
+
+def stage_pair_judge(config, model, tokenizer, batch_size: int, where: str, dtype: str | None = None):
+    """The judge a `constitution` or `ai_feedback` stage's `judge:` names (feedback/options.py
+    for the model judges; the refusal detectors live here, with the audit)."""
+    from tuneline.feedback.options import pair_judge
+
+    if config.type == "refusal":
+        return refusal_pair_judge(config.detector)
+    return pair_judge(config, model, tokenizer, batch_size, where=where, dtype=dtype)

@@ -40,8 +40,9 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.generate import generate_chat
     from tuneline.feedback.constitution import load_constitution
-    from tuneline.feedback.options import generation_dtype, in_dtype, pair_judge, write_rows
+    from tuneline.feedback.options import generation_dtype, in_dtype, write_rows
     from tuneline.progress import info
+    from tuneline.safety.detectors import stage_pair_judge
 
     constitution = load_constitution(config.constitution)
     prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
@@ -60,7 +61,7 @@ def run(ctx, config: Config) -> dict:
             owners.append(index)
             principles.append(rng.sample(constitution.principles,
                                          min(config.principles_per_pair, len(constitution.principles))))
-    judge = pair_judge(config.judge, model, tokenizer, config.batch_size, where=f"stages.{config.name}")
+    judge = stage_pair_judge(config.judge, model, tokenizer, config.batch_size, where=f"stages.{config.name}")
     verdicts = judge.compare(items, principles)
     best: dict[int, dict] = {}
     for (prompt, x, y), owner, used, verdict in zip(items, owners, principles, verdicts, strict=True):

@@ -43,8 +43,9 @@ def run(ctx, config: Config) -> dict:
 
     from tuneline.eval.generate import generate_chat
     from tuneline.feedback.constitution import load_constitution
-    from tuneline.feedback.options import generation_dtype, in_dtype, pair_judge, write_rows
+    from tuneline.feedback.options import generation_dtype, in_dtype, write_rows
     from tuneline.progress import info
+    from tuneline.safety.detectors import stage_pair_judge
 
     constitution = load_constitution(config.constitution)
     prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
@@ -68,7 +69,7 @@ def run(ctx, config: Config) -> dict:
                           for c, k, d in zip(asked, critiques, drawn, strict=True)])
         for principles, principle in zip(used, drawn, strict=True):
             principles.append(principle)
-    judge = pair_judge(config.judge, model, tokenizer, config.batch_size, where=f"stages.{config.name}")
+    judge = stage_pair_judge(config.judge, model, tokenizer, config.batch_size, where=f"stages.{config.name}")
     verdicts = judge.compare([(p, r, o) for p, r, o in zip(prompts, current, originals, strict=True)], used)
     rows = []
     for prompt, revision, original, principles, verdict in zip(prompts, current, originals, used, verdicts,
