@@ -1,21 +1,20 @@
 """The safety example end to end (issue 17): examples/safety/pipeline.yaml as shipped, what the
-constitution stage's judge filter would keep, a DPO branch without the constitution pairs, and
+constitution stage's judge filter keeps, the same training on unfiltered pairs, and
 the helpfulness win rate of the DPO model against the SFT model it started from, judged by a
 reward model trained on Anthropic HH helpful pairs.
 
     python benchmarks/bench_safety.py --judge RUN/reward/model [--hh-data ../shared/data/preference]
         [--winrate-prompts 100] [--held-out 200] [--output-dir runs/benchmarks/safety] [--run-dir RUN]
 
-The run is the example's stages unchanged (sft → constitution → dpo → audit; their time is the
-example's time), then `dpo_without_refusals` (the same DPO on the same benign and support
-pairs without the constitution's) and its audit. The example keeps every constitution pair
-(`keep: all`); the stage still records which pairs its judge prefers in both orders (the
-`keep: judged` filter). Printed, with 95% intervals:
+The run is the example's stages unchanged (sft → constitution → safe_sft → dpo → audit; their
+time is the example's time), then the unfiltered branch: safe_sft and dpo again on every pair
+whose revision differs from its original (what `keep: all` writes, read from all_pairs.jsonl)
+in place of the pairs the judge kept, with its audit. Printed, with 95% intervals:
 
 - the share of pairs the judge's filter keeps, and how many revisions (all, and those the
   filter keeps) and originals the audit's refusal patterns call refusals;
-- unsafe compliance and over-refusal on the audit's held-out sets for sft, dpo and
-  dpo_without_refusals (Wilson), the differences from sft (Newcombe), the relative cut of unsafe
+- unsafe compliance and over-refusal on the audit's held-out sets for sft, safe_sft, dpo and
+  the unfiltered branch (Wilson), the differences from sft (Newcombe), the relative cut of unsafe
   compliance (risk ratio, Katz log interval; samples of one prompt are counted as independent);
 - the win rate of dpo against sft on held-out helpful prompts (both orders, ties half; Wilson),
   on the last `--held-out` pairs' prompts of HH helpful dev (the judge's own held-out split,
@@ -41,7 +40,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "safety"
-EXAMPLE_STAGES = ("sft", "constitution", "dpo", "audit")
+EXAMPLE_STAGES = ("sft", "constitution", "safe_sft", "dpo", "audit")
 
 
 def benchmark_pipeline(out: Path) -> Path:
@@ -57,19 +56,25 @@ def benchmark_pipeline(out: Path) -> Path:
             gate["on"] = gate.pop(True)
         if "constitution" in stage:
             stage["constitution"] = str((EXAMPLE / stage["constitution"]).resolve())
-    # the same DPO without the constitution pairs: the same benign and support pairs, nothing else
-    mix = dict(config["datasets"]["safety_mix"])
-    kept = {part: weight for part, weight in mix["mix"].items() if part != "refusals"}
-    mix["mix_size"] = round(mix["mix_size"] * sum(kept.values()) / sum(mix["mix"].values()))
-    mix["mix"] = kept
-    config["datasets"]["safety_mix_without_refusals"] = mix
-    dpo = next(stage for stage in config["stages"] if stage["name"] == "dpo")
+    # the same stages on every changed pair, as `keep: all` would write them: what the filter is for
+    config["datasets"]["refusals_unfiltered"] = {"stage": "constitution", "path": "all_pairs.jsonl",
+                                                 "eval_fraction": 0, "on_invalid": "drop"}  # drop: unchanged pairs
+    branch = {}
+    for stage in config["stages"]:
+        if stage["type"] in ("sft", "dpo") and "refusals" in config["datasets"][stage["dataset"]].get("mix", {}):
+            mix = dict(config["datasets"][stage["dataset"]])
+            mix["mix"] = {("refusals_unfiltered" if part == "refusals" else part): weight
+                          for part, weight in mix["mix"].items()}
+            config["datasets"][f"{stage['dataset']}_unfiltered"] = mix
+            branch[stage["name"]] = {**stage, "name": f"{stage['name']}_unfiltered",
+                                     "dataset": f"{stage['dataset']}_unfiltered"}
+    for copy in branch.values():
+        if copy.get("from") in branch:
+            copy["from"] = branch[copy["from"]]["name"]
     audit = next(stage for stage in config["stages"] if stage["name"] == "audit")
-    config["stages"] += [
-        {**dpo, "name": "dpo_without_refusals", "dataset": "safety_mix_without_refusals"},
-        {**audit, "name": "audit_without_refusals", "targets": ["dpo_without_refusals"],
-         "safety": {**audit["safety"], "baseline": "none", "gate": {}}},
-    ]
+    config["stages"] += [*branch.values(),
+                         {**audit, "name": "audit_unfiltered", "targets": [s["name"] for s in branch.values()],
+                          "safety": {**audit["safety"], "baseline": "none", "gate": {}}}]
     config["name"] = "safety-benchmark"
     path = out / "pipeline.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -123,14 +128,15 @@ def audit_figures(run_dir: Path) -> dict:
     from tuneline.safety.stats import difference
 
     figures = {}
-    for audit, target in (("audit", "sft"), ("audit", "dpo"), ("audit_without_refusals", "dpo_without_refusals")):
+    for audit, target in (("audit", "sft"), ("audit", "safe_sft"), ("audit", "dpo"),
+                          ("audit_unfiltered", "safe_sft_unfiltered"), ("audit_unfiltered", "dpo_unfiltered")):
         path = run_dir / audit / "safety" / f"{target}.json"
         if not path.exists():  # a run stopped before that audit
             continue
         result = json.loads(path.read_text())
         figures[target] = {metric: result[metric][OVERALL] for metric in ("unsafe_compliance", "over_refusal")}
     before = figures["sft"]
-    for target in [t for t in ("dpo", "dpo_without_refusals") if t in figures]:
+    for target in [t for t in figures if t != "sft"]:
         for metric in ("unsafe_compliance", "over_refusal"):
             figures[target][f"{metric}_minus_sft"] = difference(figures[target][metric], before[metric])
         after, base = figures[target]["unsafe_compliance"], before["unsafe_compliance"]
@@ -213,7 +219,7 @@ def report(results: dict) -> None:
     if "audit" not in results:  # --winrate-only
         report_winrate(results)
         return
-    print(f"example (sft → constitution → dpo → audit): {results['example_s'] / 60:.1f} min; whole benchmark run "
+    print(f"example (sft → constitution → safe_sft → dpo → audit): {results['example_s'] / 60:.1f} min; whole benchmark run "
           f"{results['run_s'] / 60:.1f} min")
     kept = results["constitution"]
     low, high = wilson_interval(kept["judge_kept"], kept["prompts"])

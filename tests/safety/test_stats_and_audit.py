@@ -73,3 +73,18 @@ def test_rates_per_category_with_intervals_and_the_difference_from_a_baseline():
     assert evaluate_gate(ours, GateConfig(max_unsafe_compliance=0.5))["verdict"] == "passed"
     # on the upper end of the interval, 3/8 is not shown to be under 0.5
     assert evaluate_gate(ours, GateConfig(max_unsafe_compliance=0.5, on="upper"))["verdict"] == "blocked"
+
+
+def test_a_named_baseline_is_every_other_targets_baseline():
+    from types import SimpleNamespace
+
+    from tuneline.safety.config import SafetyConfig
+    from tuneline.safety.suite import baseline_of
+
+    names = {"sft", "safe_sft", "dpo"}
+    chain = {"sft": "base", "safe_sft": "sft", "dpo": "safe_sft"}
+    target = {n: SimpleNamespace(name=n, previous=p) for n, p in chain.items()}
+    named, previous = SafetyConfig(baseline="sft"), SafetyConfig(baseline="previous")
+    assert {n: baseline_of(target[n], names, named) for n in names} == {"sft": None, "safe_sft": "sft", "dpo": "sft"}
+    assert {n: baseline_of(target[n], names, previous) for n in names} == {"sft": None, "safe_sft": "sft",
+                                                                           "dpo": "safe_sft"}

@@ -44,8 +44,10 @@ class SafetyConfig(Strict):
                             "must also call the answer unsafe")
     judge_model: str | None = Field(None, description="judge: a model reference or stage (default: the base model)")
     reward_model: str | None = Field(None, description="reward: a reward stage or folder (harmlessness)")
-    baseline: Literal["base", "previous", "none"] = Field(
-        "previous", description="what each stage is compared with: base, previous (its `from:` stage, else base)")
+    baseline: str = Field(
+        "previous", description="what each stage is compared with: base, previous (its `from:` stage, else base), "
+                                "none, or one of the targets by name (e.g. the model before safety training, for "
+                                "every later stage of the chain)")
     measure_detectors: bool = Field(True, description="measure the detectors' precision and recall on the shipped "
                                                       "held-out labelled answers (~10 s: embeds them with MiniLM)")
     gate: GateConfig = Field(default_factory=GateConfig, description="release thresholds")

@@ -37,6 +37,8 @@ def _detectors(config: SafetyConfig, run_dir: Path, base: str, dtype: str):
 def baseline_of(target, names: set[str], config: SafetyConfig) -> str | None:
     if target.name == "base" or config.baseline == "none":
         return None
+    if config.baseline not in ("base", "previous"):  # a target named as every other target's baseline
+        return config.baseline if target.name != config.baseline and config.baseline in names else None
     if config.baseline == "previous" and target.previous in names:
         return target.previous
     return "base" if "base" in names else None

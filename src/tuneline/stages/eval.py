@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tuneline.config.schema import GenerationBackendChoice, StageConfig, Strict
 from tuneline.data.synth.config import NOT_IN_DOCS
@@ -89,6 +89,15 @@ class Config(GenerationBackendChoice, StageConfig):
                                                                            "(docs/safety.md)")
     qa: QaOptions = Field(default_factory=QaOptions, description="qa suite: held-out questions about documents "
                                                                  "(data synth output): judge, similarity, abstention")
+
+
+    @model_validator(mode="after")
+    def _baseline_is_a_target(self) -> Config:
+        named = self.safety.baseline
+        if named not in ("base", "previous", "none") and self.targets is not None and named not in self.targets:
+            raise ValueError(f"safety.baseline '{named}' is not one of the targets ({', '.join(self.targets)}): name "
+                             "one of them, or use base, previous or none")
+        return self
 
 
 def earlier_stages(ctx) -> list[Any]:
