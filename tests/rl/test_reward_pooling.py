@@ -66,3 +66,26 @@ def test_a_lora_reward_model_trained_with_mean_pooling_is_scored_with_it(tiny_lm
                 for a in answers]
     torch.testing.assert_close(torch.tensor(scores), torch.tensor(expected), rtol=0, atol=1e-5)
 
+
+
+def test_mean_on_a_model_with_neither_pooling_is_a_one_line_error(tiny_lm_dir, quickstart_dir, tmp_path, capsys):
+    """DistilBERT is neither BERT-shaped (no appended mean layer) nor a causal LM with a score head."""
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
+
+    from support.pipelines import write_pipeline
+    from tuneline.cli.main import main
+    from tuneline.config.references import ENCODER
+    from tuneline.models.registry import resolve_model_path
+
+    folder = tmp_path / "distilbert"
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(ENCODER))
+    DistilBertForSequenceClassification(DistilBertConfig(vocab_size=tokenizer.vocab_size, dim=32, hidden_dim=64,
+                                                         n_layers=1, n_heads=2, num_labels=1)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    stage = (f"{{name: reward, type: reward, dataset: prefs, model: {folder}, adapter_type: full, max_steps: 1, "
+             "batch_size: 2, max_length: 64, pooling: mean}")
+    config = write_pipeline(tmp_path / "bad.yaml", tiny_lm_dir, quickstart_dir, [stage])
+    capsys.readouterr()
+    assert main(["run", str(config), "--output-dir", str(tmp_path / "runs")]) == 2
+    error = capsys.readouterr().err
+    assert "pooling: mean needs a BERT-shaped encoder or a causal LM" in error and "stages.reward.pooling" in error

@@ -97,10 +97,17 @@ def load_reward_backbone(ctx, config: Config):
         del causal
     from tuneline.models.classifier import BERT_SHAPED, add_mean_pooling_layer, mean_pooling_wanted
 
-    if model.config.model_type not in BERT_SHAPED:
+    if model.config.model_type in BERT_SHAPED:
+        if previous is None and mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
+            add_mean_pooling_layer(model)
+    elif config.pooling == "mean" and not hasattr(model, "score"):
+        from tuneline.errors import ConfigError
+
+        raise ConfigError(f"pooling: mean needs a BERT-shaped encoder or a causal LM with a score head; this one is "
+                          f"{model.config.model_type}", where=f"stages.{config.name}.pooling",
+                          fix="use pooling: auto or cls")
+    else:  # a causal LM: the head reads the last token, or the mean when asked (reward_scores)
         setattr(model.config, POOLING_KEY, "mean" if config.pooling == "mean" else None)
-    elif previous is None and mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
-        add_mean_pooling_layer(model)
     set_dropout(model, config.dropout)
     setattr(model.config, CONTEXT_KEY, config.context_messages)
     model.to(compute_device())
