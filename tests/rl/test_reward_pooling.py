@@ -89,3 +89,17 @@ def test_mean_on_a_model_with_neither_pooling_is_a_one_line_error(tiny_lm_dir, q
     assert main(["run", str(config), "--output-dir", str(tmp_path / "runs")]) == 2
     error = capsys.readouterr().err
     assert "pooling: mean needs a BERT-shaped encoder or a causal LM" in error and "stages.reward.pooling" in error
+
+
+def test_mean_on_a_causal_lm_is_refused_under_fsdp(tiny_lm_dir, quickstart_dir, tmp_path, capsys):
+    """The mean calls the backbone and the head apart, which sharded weights do not allow."""
+    from support.pipelines import write_pipeline
+    from tuneline.cli.main import main
+
+    stage = ("{name: reward, type: reward, dataset: prefs, adapter_type: full, max_steps: 1, batch_size: 2, "
+             "max_length: 64, pooling: mean}")
+    config = write_pipeline(tmp_path / "fsdp.yaml", tiny_lm_dir, quickstart_dir, [stage], distributed="{strategy: fsdp}")
+    capsys.readouterr()
+    assert main(["run", str(config), "--output-dir", str(tmp_path / "runs")]) == 2
+    error = capsys.readouterr().err
+    assert "pooling: mean on a causal LM does not run under fsdp" in error and "stages.reward.pooling" in error

@@ -107,6 +107,15 @@ def load_reward_backbone(ctx, config: Config):
                           f"{model.config.model_type}", where=f"stages.{config.name}.pooling",
                           fix="use pooling: auto or cls")
     else:  # a causal LM: the head reads the last token, or the mean when asked (reward_scores)
+        distributed = getattr(ctx.pipeline, "distributed", None)
+        if config.pooling == "mean" and distributed is not None and distributed.strategy != "ddp":
+            from tuneline.errors import ConfigError
+
+            # reward_scores calls the backbone and the head apart; sharded weights (FSDP, ZeRO-3) are
+            # gathered for the model's own forward only
+            raise ConfigError(f"pooling: mean on a causal LM does not run under {distributed.strategy}",
+                              where=f"stages.{config.name}.pooling",
+                              fix="use pooling: auto, or distributed strategy ddp")
         setattr(model.config, POOLING_KEY, "mean" if config.pooling == "mean" else None)
     set_dropout(model, config.dropout)
     setattr(model.config, CONTEXT_KEY, config.context_messages)
