@@ -98,6 +98,23 @@ class FunctionReward:
 # Stored in a reward model's config.json by the `reward` stage, so every scorer (PPO, GRPO,
 # RLOO, `tuneline score`, eval) shows the model what it was trained on.
 CONTEXT_KEY = "tuneline_reward_context_messages"
+# Likewise "mean" when a causal LM's score head reads the mean of the final hidden states over the
+# sequence's tokens instead of the last token's (the `reward` stage's `pooling: mean`).
+POOLING_KEY = "tuneline_reward_pooling"
+
+
+def reward_scores(model, batch: dict):
+    """One score per row of a right-padded batch (input_ids, attention_mask): the model's own head
+    or, for a causal LM trained with `pooling: mean`, that head on the mean of the final hidden
+    states over the row's unpadded tokens. (Under causal attention the prompt's vectors are the
+    same for two answers to it, so the mean differs between them through the answers' tokens.)"""
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model  # under a LoRA adapter
+    if getattr(inner.config, POOLING_KEY, None) != "mean":
+        return model(**batch).logits[:, 0]
+    hidden = getattr(inner, inner.base_model_prefix)(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1)
+    return inner.score(pooled)[:, 0]
 
 
 def reward_model_inputs(tokenizer, messages: list[Message], max_length: int,
@@ -134,8 +151,7 @@ def score_sequences(model, tokenizer, sequences: list[list[int]], batch_size: in
     with torch.no_grad():
         for start in range(0, len(sequences), batch_size):
             batch = pad_batch(sequences[start:start + batch_size], None, pad_id)
-            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
-            scores.extend(logits[:, 0].float().tolist())
+            scores.extend(reward_scores(model, {k: v.to(device) for k, v in batch.items()}).float().tolist())
             progress.update(len(batch["input_ids"]))
     progress.close()
     return scores

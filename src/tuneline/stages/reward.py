@@ -36,8 +36,12 @@ class Config(TrainingStageConfig):
                                 "short run and the scores stay close to one another")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
     pooling: Literal["auto", "mean", "cls"] = Field(
-        "auto", description="encoders: what the score head reads (as classify's pooling); auto: mean for encoders "
-                            "trained with mean pooling (builtin:minilm-l6), the model's own head otherwise")
+        "auto", description="what the score head reads. Encoders as classify's pooling: auto is mean for encoders "
+                            "trained with mean pooling (builtin:minilm-l6), the model's own head otherwise. Causal "
+                            "LMs: auto (or cls) the last token, mean the mean of the final hidden states over the "
+                            "tokens read (kept in config.json, so every scorer pools the same); on HH a linear probe "
+                            "on frozen SmolLM2-135M answer means beat its last token on harmless pairs, 0.71 to "
+                            "0.61 (benchmarks/RESULTS.md)")
     context_messages: int | None = Field(
         None, ge=0, description="messages before the answer the model reads: 0 the answer alone, 1 the last user "
                                 "turn and the answer, None the whole conversation (cut from the left to max_length). "
@@ -73,7 +77,7 @@ def load_reward_backbone(ctx, config: Config):
 
     from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
-    from tuneline.rl.rewards import CONTEXT_KEY
+    from tuneline.rl.rewards import CONTEXT_KEY, POOLING_KEY
     from tuneline.runtime import compute_device
 
     previous = ctx.previous_artifact() if config.model is None else None
@@ -91,11 +95,28 @@ def load_reward_backbone(ctx, config: Config):
         backbone = getattr(model, model.base_model_prefix)
         backbone.load_state_dict(getattr(causal, causal.base_model_prefix).state_dict())
         del causal
-    if previous is None:
-        from tuneline.models.classifier import add_mean_pooling_layer, mean_pooling_wanted
+    from tuneline.models.classifier import BERT_SHAPED, add_mean_pooling_layer, mean_pooling_wanted
 
-        if mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
+    if model.config.model_type in BERT_SHAPED:
+        if previous is None and mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
             add_mean_pooling_layer(model)
+    elif config.pooling == "mean" and not hasattr(model, "score"):
+        from tuneline.errors import ConfigError
+
+        raise ConfigError(f"pooling: mean needs a BERT-shaped encoder or a causal LM with a score head; this one is "
+                          f"{model.config.model_type}", where=f"stages.{config.name}.pooling",
+                          fix="use pooling: auto or cls")
+    else:  # a causal LM: the head reads the last token, or the mean when asked (reward_scores)
+        distributed = getattr(ctx.pipeline, "distributed", None)
+        if config.pooling == "mean" and distributed is not None and distributed.strategy != "ddp":
+            from tuneline.errors import ConfigError
+
+            # reward_scores calls the backbone and the head apart; sharded weights (FSDP, ZeRO-3) are
+            # gathered for the model's own forward only
+            raise ConfigError(f"pooling: mean on a causal LM does not run under {distributed.strategy}",
+                              where=f"stages.{config.name}.pooling",
+                              fix="use pooling: auto, or distributed strategy ddp")
+        setattr(model.config, POOLING_KEY, "mean" if config.pooling == "mean" else None)
     set_dropout(model, config.dropout)
     setattr(model.config, CONTEXT_KEY, config.context_messages)
     model.to(compute_device())
@@ -113,7 +134,7 @@ def run(ctx, config: Config) -> dict:
     from tuneline.models.padding import pad_batch
     from tuneline.progress import bar, info
     from tuneline.rl.losses import pairwise_reward_loss
-    from tuneline.rl.rewards import reward_model_inputs, score_sequences
+    from tuneline.rl.rewards import reward_model_inputs, reward_scores, score_sequences
     from tuneline.stages.common import finish_training, loop_metrics, save_artifact
     from tuneline.train.loop import train
 
@@ -145,7 +166,7 @@ def run(ctx, config: Config) -> dict:
     def step_fn(m, indices: list[int]):
         chunk = [pairs[i] for i in indices]
         batch = pad_batch([c for c, _ in chunk] + [r for _, r in chunk], None, pad_id)
-        scores = m(**{k: v.to(device) for k, v in batch.items()}).logits[:, 0].float()
+        scores = reward_scores(m, {k: v.to(device) for k, v in batch.items()}).float()
         chosen, rejected = scores[: len(chunk)], scores[len(chunk):]
         loss = pairwise_reward_loss(chosen, rejected)
         return loss, {"tokens": int(batch["attention_mask"].sum()),
