@@ -90,7 +90,6 @@ class Config(GenerationBackendChoice, StageConfig):
     qa: QaOptions = Field(default_factory=QaOptions, description="qa suite: held-out questions about documents "
                                                                  "(data synth output): judge, similarity, abstention")
 
-
     @model_validator(mode="after")
     def _baseline_is_a_target(self) -> Config:
         named = self.safety.baseline
