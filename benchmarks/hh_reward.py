@@ -79,7 +79,7 @@ def pipeline(out: Path, args: argparse.Namespace, eval_pairs: int) -> dict:
         "stages": [{
             "name": "reward", "type": "reward", "dataset": "hh", "model": args.model,
             "adapter_type": args.adapter, "pooling": args.pooling, "context_messages": args.context_messages,
-            "dropout": args.dropout, "max_length": args.max_length, "batch_size": args.batch_size,
+            "dropout": args.dropout, "freeze_backbone": args.freeze_backbone, "max_length": args.max_length, "batch_size": args.batch_size,
             "learning_rate": args.learning_rate, "epochs": args.epochs,
             "lr_scheduler": "linear", "warmup_ratio": 0.05, "budget": {"seconds": args.minutes * 60},
             "logging_steps": 10, "eval_steps": args.eval_steps, "max_eval_examples": args.curve_pairs or eval_pairs, "save_steps": 100000,
@@ -124,7 +124,9 @@ def main() -> None:
     parser.add_argument("--adapter-r", type=int, default=16, help="LoRA rank (--adapter lora)")
     parser.add_argument("--top-layers", type=int, default=0,
                         help="--adapter lora: adapt only the top N decoder layers (0: all of them)")
-    parser.add_argument("--pooling", default="auto", choices=["auto", "mean", "cls"])
+    parser.add_argument("--pooling", default="auto", choices=["auto", "mean", "answer", "cls"])
+    parser.add_argument("--freeze-backbone", action="store_true",
+                        help="fit only the score head on the frozen backbone's pooled features (reads each pair once)")
     parser.add_argument("--context-messages", type=int, default=1,
                         help="messages before the answer the model reads (-1: all of them)")
     parser.add_argument("--dropout", type=float, default=0.0)
@@ -154,15 +156,22 @@ def main() -> None:
     wall = time.monotonic() - started
     stage = run_dir / "reward"
     metrics = json.loads((stage / "metrics.json").read_text())
-    per_step = metrics["train_runtime_s"] / max(1, metrics["steps"])
-    curve = [{"step": r["step"], "minutes": round(r["step"] * per_step / 60, 1),
-              "accuracy": r["eval_pairwise_accuracy"]}
-             for r in map(json.loads, (stage / "log.jsonl").read_text().splitlines()) if "eval_pairwise_accuracy" in r]
+    if args.freeze_backbone:  # heads fitted on the first quarter, half, ... of the pairs read (the stage's curve)
+        curve = [{"pairs": p["pairs"], "minutes": round(p["seconds"] / 60, 1), "accuracy": p["accuracy"]}
+                 for p in metrics["curve"][:-1]]
+        metrics.update(steps=0, train_runtime_s=metrics["train_seconds"])
+    else:
+        per_step = metrics["train_runtime_s"] / max(1, metrics["steps"])
+        curve = [{"step": r["step"], "minutes": round(r["step"] * per_step / 60, 1),
+                  "accuracy": r["eval_pairwise_accuracy"]}
+                 for r in map(json.loads, (stage / "log.jsonl").read_text().splitlines())
+                 if "eval_pairwise_accuracy" in r]
     options = {k: v for k, v in vars(args).items() if k not in ("data_dir", "output_dir")}
     results = {"run_dir": str(run_dir), **counts, "steps": metrics["steps"], "options": options,
                "train_runtime_s": metrics["train_runtime_s"], "wall_s": round(wall, 1),
                "held_out_accuracy": metrics.get("pairwise_accuracy"),
                "accuracy_before": metrics.get("pairwise_accuracy_before"), "curve": curve,
+               "train_pairs_read": metrics.get("train_pairs"), "head_l2": metrics.get("head_l2"),
                "subsets": {subset: subset_scores(stage / "model", out / f"eval_{subset}.jsonl", args.max_length)
                            for subset in SUBSETS}}
     (run_dir / "hh_reward_results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -170,14 +179,17 @@ def main() -> None:
           f"reward model on {args.model} ({args.adapter}; pooling {args.pooling}, context_messages "
           f"{args.context_messages}, dropout {args.dropout}, max_length {args.max_length}, lr {args.learning_rate}, "
           f"batch {args.batch_size}), {metrics['steps']} steps in "
-          f"{metrics['train_runtime_s']:.0f} s of training; wall {wall:.0f} s")
+          f"{metrics['train_runtime_s']:.0f} s of training; wall {wall:.0f} s" +
+          (f"; frozen backbone: head fitted on {metrics['train_pairs']} of {metrics['train_pairs_available']} pairs, "
+           f"L2 {metrics['head_l2']:g}" if args.freeze_backbone else ""))
     print(f"{'subset':<10}{'pairs':>6}{'reward model':>28}{'longer answer':>28}")
     for subset, s in results["subsets"].items():
         low, high = s["interval"]
         l_low, l_high = s["longer_answer_interval"]
         print(f"{subset:<10}{s['pairs']:>6}{s['accuracy']:>10.3f} [{low:.3f}-{high:.3f}]"
               f"{s['longer_answer']:>12.3f} [{l_low:.3f}-{l_high:.3f}]")
-    print(f"accuracy against training time: 0 min {results['accuracy_before']:.3f}, " +
+    start = "" if results["accuracy_before"] is None else f"0 min {results['accuracy_before']:.3f}, "
+    print("accuracy against training time: " + start +
           "".join(f"{p['minutes']} min {p['accuracy']:.3f}, " for p in curve) +
           f"{metrics['train_runtime_s'] / 60:.1f} min {results['held_out_accuracy']:.3f} (the end; the stage's "
           f"{args.curve_pairs or scored} pairs)")

@@ -177,7 +177,9 @@ def describe_stage(index: int, entry: StagePlan) -> list[str]:
     if entry.model is not None:
         where = f" ({entry.model_path})" if entry.model_path != entry.model else ""
         lines.append(f"       model: {entry.model}{where}")
-        lines.append(f"       trains: {_adapter_text(entry.adapter, entry.continues)}")
+        trains = ("the one-score head only, on the frozen backbone's features" if getattr(stage, "freeze_backbone", False)
+                  else _adapter_text(entry.adapter, entry.continues))
+        lines.append(f"       trains: {trains}")
     if entry.data is not None:
         lines.append(f"       data: {entry.data.line(entry.train_tokens)}")
     return lines

@@ -99,22 +99,68 @@ class FunctionReward:
 # RLOO, `tuneline score`, eval) shows the model what it was trained on.
 CONTEXT_KEY = "tuneline_reward_context_messages"
 # Likewise "mean" when a causal LM's score head reads the mean of the final hidden states over the
-# sequence's tokens instead of the last token's (the `reward` stage's `pooling: mean`).
+# sequence's tokens instead of the last token's (the `reward` stage's `pooling: mean`), or "answer"
+# when it reads their mean over the answer's tokens only (`pooling: answer`).
 POOLING_KEY = "tuneline_reward_pooling"
+# With `pooling: answer`: the token ids the chat template puts before an assistant turn
+# ("<|im_start|>assistant\n"); the answer is what follows their last occurrence.
+ANSWER_MARKER_KEY = "tuneline_reward_answer_marker"
+
+
+def answer_marker(tokenizer) -> list[int] | None:
+    """Token ids of the chat template's generation prompt (what opens an assistant turn), or None
+    for a tokenizer without a chat template, or one whose generation prompt is empty."""
+    if not getattr(tokenizer, "chat_template", None):
+        return None
+    turn = [{"role": "user", "content": "Hi"}]
+    opened = tokenizer.apply_chat_template(turn, add_generation_prompt=True, tokenize=False)
+    closed = tokenizer.apply_chat_template(turn, add_generation_prompt=False, tokenize=False)
+    if not opened.startswith(closed) or opened == closed:
+        return None
+    return list(tokenizer(opened[len(closed):], add_special_tokens=False)["input_ids"]) or None
+
+
+def answer_mask(input_ids, attention_mask, marker: list[int]):
+    """1 on the tokens after the last occurrence of `marker` in each row (the answer and its
+    end-of-turn tokens), 0 elsewhere; a row without the marker keeps its whole mask (the marker was
+    cut off, or an answer opening with whitespace merged with the marker's last token)."""
+    import torch
+
+    mask = attention_mask.clone()
+    width = len(marker)
+    if input_ids.shape[1] < width:
+        return mask
+    windows = input_ids.unfold(1, width, 1) == torch.tensor(marker, device=input_ids.device)
+    found = windows.all(-1) & attention_mask[:, width - 1:].bool()
+    positions = torch.arange(found.shape[1], device=input_ids.device)
+    last = torch.where(found, positions, torch.full_like(positions, -1)).max(1).values
+    for row, start in enumerate(last.tolist()):
+        if start >= 0:
+            mask[row, : start + width] = 0
+    return mask
+
+
+def pooled_states(model, batch: dict):
+    """What the score head of a causal LM trained with `pooling: mean` or `answer` reads: the
+    final hidden states averaged over each row's unpadded tokens (mean) or its answer (answer).
+    `model` is the sequence-classification model itself (not a PEFT wrapper)."""
+    hidden = getattr(model, model.base_model_prefix)(**batch).last_hidden_state
+    mask = batch["attention_mask"]
+    if getattr(model.config, POOLING_KEY, None) == "answer":
+        mask = answer_mask(batch["input_ids"], mask, getattr(model.config, ANSWER_MARKER_KEY))
+    mask = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1)
 
 
 def reward_scores(model, batch: dict):
     """One score per row of a right-padded batch (input_ids, attention_mask): the model's own head
-    or, for a causal LM trained with `pooling: mean`, that head on the mean of the final hidden
-    states over the row's unpadded tokens. (Under causal attention the prompt's vectors are the
-    same for two answers to it, so the mean differs between them through the answers' tokens.)"""
+    or, for a causal LM trained with `pooling: mean` or `answer`, that head on the pooled final
+    hidden states (pooled_states). (Under causal attention the prompt's vectors are the same for two
+    answers to it, so a mean over every token differs between them through the answers' tokens.)"""
     inner = model.get_base_model() if hasattr(model, "get_base_model") else model  # under a LoRA adapter
-    if getattr(inner.config, POOLING_KEY, None) != "mean":
+    if getattr(inner.config, POOLING_KEY, None) not in ("mean", "answer"):
         return model(**batch).logits[:, 0]
-    hidden = getattr(inner, inner.base_model_prefix)(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    pooled = (hidden * mask).sum(1) / mask.sum(1)
-    return inner.score(pooled)[:, 0]
+    return inner.score(pooled_states(inner, batch))[:, 0]
 
 
 def reward_model_inputs(tokenizer, messages: list[Message], max_length: int,

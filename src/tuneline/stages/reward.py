@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tuneline.config.schema import TrainingStageConfig
 from tuneline.stages.contract import StageContract
@@ -35,13 +35,14 @@ class Config(TrainingStageConfig):
                                 "classify): at the backbone's rate the head, initialised near 0, barely moves in a "
                                 "short run and the scores stay close to one another")
     max_eval_examples: int | None = Field(300, ge=1, description="cap on held-out pairs used for metrics")
-    pooling: Literal["auto", "mean", "cls"] = Field(
+    pooling: Literal["auto", "mean", "answer", "cls"] = Field(
         "auto", description="what the score head reads. Encoders as classify's pooling: auto is mean for encoders "
                             "trained with mean pooling (builtin:minilm-l6), the model's own head otherwise. Causal "
                             "LMs: auto (or cls) the last token, mean the mean of the final hidden states over the "
-                            "tokens read (kept in config.json, so every scorer pools the same); on HH a linear probe "
-                            "on frozen SmolLM2-135M answer means beat its last token on harmless pairs, 0.71 to "
-                            "0.61 (benchmarks/RESULTS.md)")
+                            "tokens read, answer their mean over the answer's tokens only (after the chat template's "
+                            "last assistant header; they still read the context before them). Kept in config.json, "
+                            "so every scorer pools the same. On HH a linear probe on frozen SmolLM2-135M answer "
+                            "means beat its last token on harmless pairs, 0.71 to 0.61 (benchmarks/RESULTS.md)")
     context_messages: int | None = Field(
         None, ge=0, description="messages before the answer the model reads: 0 the answer alone, 1 the last user "
                                 "turn and the answer, None the whole conversation (cut from the left to max_length). "
@@ -50,6 +51,20 @@ class Config(TrainingStageConfig):
         0.0, ge=0, lt=1, description="dropout probability of the backbone and head while training. 0 by default: "
                                      "chosen and rejected get different dropout masks, and that noise can be larger "
                                      "than the score differences the model is learning (TRL disables it too)")
+    freeze_backbone: bool = Field(
+        False, description="fit only the one-score head, on a causal LM whose weights stay as loaded: the backbone "
+                           "reads each training answer once (no gradients), and the head is fitted on the pooled "
+                           "features to convergence, its L2 strength chosen on 15% of the training pairs. Needs "
+                           "pooling mean or answer. One forward pass per answer instead of a forward and backward "
+                           "pass per epoch: on CPU, many more pairs in the same time (benchmarks/RESULTS.md). "
+                           "epochs, learning rates and the schedule do not apply; budget.seconds bounds the "
+                           "feature pass (the pairs read by then are used)")
+
+    @model_validator(mode="after")
+    def _frozen_needs_pooling(self) -> Config:
+        if self.freeze_backbone and self.pooling not in ("mean", "answer"):
+            raise ValueError("freeze_backbone needs pooling: mean or answer (a linear head on pooled features)")
+        return self
 
 
 def planned_weights(pipeline, config: Config):
@@ -77,7 +92,7 @@ def load_reward_backbone(ctx, config: Config):
 
     from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
-    from tuneline.rl.rewards import CONTEXT_KEY, POOLING_KEY
+    from tuneline.rl.rewards import ANSWER_MARKER_KEY, CONTEXT_KEY, POOLING_KEY, answer_marker
     from tuneline.runtime import compute_device
 
     previous = ctx.previous_artifact() if config.model is None else None
@@ -97,31 +112,48 @@ def load_reward_backbone(ctx, config: Config):
         del causal
     from tuneline.models.classifier import BERT_SHAPED, add_mean_pooling_layer, mean_pooling_wanted
 
+    if model.config.model_type in BERT_SHAPED and (config.pooling == "answer" or config.freeze_backbone):
+        from tuneline.errors import ConfigError
+
+        option = "freeze_backbone" if config.freeze_backbone else "pooling"
+        raise ConfigError(f"{option}: {getattr(config, option)} needs a causal LM with a score head; "
+                          f"{config.model or ctx.pipeline.model.ref} is an encoder ({model.config.model_type})",
+                          where=f"stages.{config.name}.{option}", fix="use a causal LM, or pooling: auto/mean "
+                                                                      "without freeze_backbone")
     if model.config.model_type in BERT_SHAPED:
         if previous is None and mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
             add_mean_pooling_layer(model)
-    elif config.pooling == "mean" and not hasattr(model, "score"):
+    elif config.pooling in ("mean", "answer") and not hasattr(model, "score"):
         from tuneline.errors import ConfigError
 
-        raise ConfigError(f"pooling: mean needs a BERT-shaped encoder or a causal LM with a score head; this one is "
-                          f"{model.config.model_type}", where=f"stages.{config.name}.pooling",
+        raise ConfigError(f"pooling: {config.pooling} needs a BERT-shaped encoder or a causal LM with a score head; "
+                          f"this one is {model.config.model_type}", where=f"stages.{config.name}.pooling",
                           fix="use pooling: auto or cls")
     else:  # a causal LM: the head reads the last token, or the mean when asked (reward_scores)
         distributed = getattr(ctx.pipeline, "distributed", None)
-        if config.pooling == "mean" and distributed is not None and distributed.strategy != "ddp":
+        if config.pooling in ("mean", "answer") and distributed is not None and distributed.strategy != "ddp":
             from tuneline.errors import ConfigError
 
             # reward_scores calls the backbone and the head apart; sharded weights (FSDP, ZeRO-3) are
             # gathered for the model's own forward only
-            raise ConfigError(f"pooling: mean on a causal LM does not run under {distributed.strategy}",
+            raise ConfigError(f"pooling: {config.pooling} on a causal LM does not run under {distributed.strategy}",
                               where=f"stages.{config.name}.pooling",
                               fix="use pooling: auto, or distributed strategy ddp")
-        setattr(model.config, POOLING_KEY, "mean" if config.pooling == "mean" else None)
+        if config.pooling == "answer":
+            marker = answer_marker(tokenizer)
+            if marker is None:
+                from tuneline.errors import ConfigError
+
+                raise ConfigError("pooling: answer needs a tokenizer with a chat template that opens an assistant "
+                                  "turn (where the answer starts)", where=f"stages.{config.name}.pooling",
+                                  fix="use pooling: mean")
+            setattr(model.config, ANSWER_MARKER_KEY, marker)
+        setattr(model.config, POOLING_KEY, config.pooling if config.pooling in ("mean", "answer") else None)
     set_dropout(model, config.dropout)
     setattr(model.config, CONTEXT_KEY, config.context_messages)
     model.to(compute_device())
     _, adapter, _ = planned_weights(ctx.pipeline, config)
-    if adapter.type == "lora":
+    if adapter.type == "lora" and not config.freeze_backbone:
         model = get_peft_model(model, lora_config(adapter, task_type="SEQ_CLS", model=model))
     return model, tokenizer, adapter
 
@@ -172,6 +204,8 @@ def run(ctx, config: Config) -> dict:
         return loss, {"tokens": int(batch["attention_mask"].sum()),
                       "train_accuracy": (chosen > rejected).float().mean().item()}
 
+    if config.freeze_backbone:  # (no "before": the fresh head's scores are random)
+        return fit_frozen_head(ctx, config, model, tokenizer, pairs, held_out)
     before = evaluate(model)
     started = time.perf_counter()
     result = train(model, config, ctx, [max(len(c), len(r)) for c, r in pairs], step_fn, evaluate,
@@ -190,4 +224,83 @@ def run(ctx, config: Config) -> dict:
     if after:
         info(f"held-out pairwise accuracy: {before['pairwise_accuracy']:.3f} → {after['pairwise_accuracy']:.3f}, "
              f"mean margin {after['mean_margin']:+.3f} ({len(held_out)} pairs, trained in {train_seconds:.0f}s)")
+    return metrics
+
+
+def fit_frozen_head(ctx, config: Config, model, tokenizer, pairs, held_out) -> dict:
+    """`freeze_backbone: true`: the pooled features of every training answer (within the budget's
+    seconds), then the Bradley–Terry linear head fitted on them (rl/reward_head.py). Held-out
+    accuracy is also measured for heads fitted on the first quarter, half and three quarters of the
+    pairs read: accuracy against training time."""
+    import time
+
+    import torch
+
+    from tuneline.eval.metrics import pairwise_metrics
+    from tuneline.progress import bar, info
+    from tuneline.rl.reward_head import fit_head, pooled_features
+    from tuneline.stages.common import finish_training, save_artifact
+
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+
+    def features_of(sides, deadline=None, times=None, desc="features (frozen backbone)"):
+        progress = bar(total=len(sides), desc=desc, unit="answer")
+        found = pooled_features(model, tokenizer, sides, config.batch_size, deadline, progress, times)
+        progress.close()
+        return found
+
+    started = time.monotonic()
+    seconds = config.budget.seconds if config.budget and config.budget.seconds else None
+    deadline = started + 0.97 * seconds if seconds else None  # the fit takes seconds; the rest is the feature pass
+    times: list[tuple[int, float]] = []
+    features, done = features_of([side for pair in pairs for side in pair], deadline, times)  # c0, r0, c1, r1, ...
+    used = done // 2
+    if used < 2:
+        from tuneline.errors import ConfigError
+
+        raise ConfigError(f"the budget of {seconds:g} s ended before the frozen backbone read two pairs",
+                          where=f"stages.{config.name}.budget.seconds", fix="raise budget.seconds")
+    chosen, rejected = features[0: 2 * used: 2], features[1: 2 * used: 2]
+    fit_started = time.monotonic()
+    fit = fit_head(chosen, rejected)
+    fit_seconds = time.monotonic() - fit_started
+    train_seconds = time.monotonic() - started
+    with torch.no_grad():
+        model.score.weight.copy_(torch.tensor([fit.weight], dtype=model.score.weight.dtype))
+
+    after, curve = {}, []
+    if held_out:
+        # the held-out answers through the same pooling: scores are their features times the head
+        held, _ = features_of([side for pair in held_out for side in pair], desc="held-out features")
+        held_chosen, held_rejected = held[0::2].double(), held[1::2].double()
+
+        def accuracy(weight) -> dict:
+            w = torch.tensor(weight, dtype=torch.float64)
+            return pairwise_metrics((held_chosen @ w).tolist(), (held_rejected @ w).tolist())
+
+        for share in (0.25, 0.5, 0.75):
+            count = max(2, int(used * share))
+            # seconds: when the backbone had read that many pairs, plus a fit of about the same length
+            read_by = next((t for n, t in times if n >= 2 * count), times[-1][1])
+            part = fit_head(chosen[:count], rejected[:count])
+            curve.append({"pairs": count, "seconds": round(read_by - started + share * fit_seconds, 1),
+                          "accuracy": accuracy(part.weight)["pairwise_accuracy"]})
+        after = accuracy(fit.weight)
+        curve.append({"pairs": used, "seconds": round(train_seconds, 1), "accuracy": after["pairwise_accuracy"]})
+    model.train()
+    with torch.no_grad():
+        save_artifact(model, tokenizer, ctx.stage_dir)
+    finish_training(ctx.stage_dir)
+    metrics = {"train_pairs": used, "train_pairs_available": len(pairs), "eval_pairs": len(held_out),
+               "train_seconds": round(train_seconds, 1), "head_l2": fit.l2, "validation_pairs": fit.validation_pairs,
+               "validation_loss_by_l2": {f"{k:g}": v for k, v in fit.validation_loss.items()},
+               "curve": curve, **after}
+    info(f"head fitted on {used} of {len(pairs)} pairs' frozen features (L2 {fit.l2:g}, chosen on "
+         f"{fit.validation_pairs} of them); {train_seconds:.0f}s")
+    if after:
+        info(f"held-out pairwise accuracy {after['pairwise_accuracy']:.3f}, mean margin {after['mean_margin']:+.3f} "
+             f"({len(held_out)} pairs); against training time: "
+             + ", ".join(f"{p['pairs']} pairs {p['seconds']:.0f}s {p['accuracy']:.3f}" for p in curve))
     return metrics
