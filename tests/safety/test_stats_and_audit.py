@@ -88,3 +88,19 @@ def test_a_named_baseline_is_every_other_targets_baseline():
     assert {n: baseline_of(target[n], names, named) for n in names} == {"sft": None, "safe_sft": "sft", "dpo": "sft"}
     assert {n: baseline_of(target[n], names, previous) for n in names} == {"sft": None, "safe_sft": "sft",
                                                                            "dpo": "safe_sft"}
+
+
+def test_a_named_baseline_missing_from_the_default_targets_stops_the_stage(tiny_lm_dir, quickstart_dir, tmp_path,
+                                                                          capsys):
+    """Without targets: the stage evaluates base and the earlier trained stages; a baseline that is
+    none of them is a one-line error naming the field, not an audit without its comparison."""
+    from support.pipelines import write_pipeline
+    from tuneline.cli.main import main
+
+    stage = "{name: audit, type: eval, suites: [safety], safety: {baseline: sft, k: 1, max_new_tokens: 4}}"
+    config = write_pipeline(tmp_path / "audit.yaml", tiny_lm_dir, quickstart_dir, [stage])
+    capsys.readouterr()
+    assert main(["run", str(config), "--output-dir", str(tmp_path / "runs")]) == 2
+    error = capsys.readouterr().err
+    assert "stages.audit.safety.baseline" in error and "'sft' is not one of the models" in error
+    assert "(base)" in error and "Traceback" not in error

@@ -217,6 +217,14 @@ def run(ctx, config: Config) -> dict:
     else:
         targets = tg.default_targets(ctx.run_dir, base, names)
     targets, reference_targets = tg.link_stages(targets, stages, ctx.run_dir, base)
+    named = config.safety.baseline
+    if "safety" in config.suites and named not in ("base", "previous", "none") and named not in {t.name for t in targets}:
+        from tuneline.errors import ConfigError
+
+        # (with targets: listed, validate already refused it; here the default targets lack it)
+        raise ConfigError(f"safety.baseline '{named}' is not one of the models this stage evaluates "
+                          f"({', '.join(t.name for t in targets)})", where=f"stages.{config.name}.safety.baseline",
+                          fix="name one of them, list the model under targets:, or use base, previous or none")
     winrate_pairs = ([tuple(p) for p in config.winrate_pairs] if config.winrate_pairs
                      else tg.default_winrate_pairs(targets))
     suites = list(dict.fromkeys(config.suites))
