@@ -102,6 +102,7 @@ CONTEXT_KEY = "tuneline_reward_context_messages"
 # sequence's tokens instead of the last token's (the `reward` stage's `pooling: mean`), or "answer"
 # when it reads their mean over the answer's tokens only (`pooling: answer`).
 POOLING_KEY = "tuneline_reward_pooling"
+POOLED = ("mean", "answer")  # the POOLING_KEY values whose head reads pooled_states
 # With `pooling: answer`: the token ids the chat template puts before an assistant turn
 # ("<|im_start|>assistant\n"); the answer is what follows their last occurrence.
 ANSWER_MARKER_KEY = "tuneline_reward_answer_marker"
@@ -158,7 +159,7 @@ def reward_scores(model, batch: dict):
     hidden states (pooled_states). (Under causal attention the prompt's vectors are the same for two
     answers to it, so a mean over every token differs between them through the answers' tokens.)"""
     inner = model.get_base_model() if hasattr(model, "get_base_model") else model  # under a LoRA adapter
-    if getattr(inner.config, POOLING_KEY, None) not in ("mean", "answer"):
+    if getattr(inner.config, POOLING_KEY, None) not in POOLED:
         return model(**batch).logits[:, 0]
     return inner.score(pooled_states(inner, batch))[:, 0]
 

@@ -92,7 +92,7 @@ def load_reward_backbone(ctx, config: Config):
 
     from tuneline.models.load import _torch_dtype, load_causal_lm, load_tokenizer, lora_config, new_head_expected
     from tuneline.models.registry import resolve_model_path
-    from tuneline.rl.rewards import ANSWER_MARKER_KEY, CONTEXT_KEY, POOLING_KEY, answer_marker
+    from tuneline.rl.rewards import ANSWER_MARKER_KEY, CONTEXT_KEY, POOLED, POOLING_KEY, answer_marker
     from tuneline.runtime import compute_device
 
     previous = ctx.previous_artifact() if config.model is None else None
@@ -123,15 +123,16 @@ def load_reward_backbone(ctx, config: Config):
     if model.config.model_type in BERT_SHAPED:
         if previous is None and mean_pooling_wanted(config.pooling, path, model, f"stages.{config.name}.pooling"):
             add_mean_pooling_layer(model)
-    elif config.pooling in ("mean", "answer") and not hasattr(model, "score"):
+    elif config.pooling in POOLED and not hasattr(model, "score"):
         from tuneline.errors import ConfigError
 
-        raise ConfigError(f"pooling: {config.pooling} needs a BERT-shaped encoder or a causal LM with a score head; "
+        kinds = "a BERT-shaped encoder or a causal LM" if config.pooling == "mean" else "a causal LM"
+        raise ConfigError(f"pooling: {config.pooling} needs {kinds} with a score head; "
                           f"this one is {model.config.model_type}", where=f"stages.{config.name}.pooling",
                           fix="use pooling: auto or cls")
     else:  # a causal LM: the head reads the last token, or the mean when asked (reward_scores)
         distributed = getattr(ctx.pipeline, "distributed", None)
-        if config.pooling in ("mean", "answer") and distributed is not None and distributed.strategy != "ddp":
+        if config.pooling in POOLED and distributed is not None and distributed.strategy != "ddp":
             from tuneline.errors import ConfigError
 
             # reward_scores calls the backbone and the head apart; sharded weights (FSDP, ZeRO-3) are
@@ -148,7 +149,7 @@ def load_reward_backbone(ctx, config: Config):
                                   "turn (where the answer starts)", where=f"stages.{config.name}.pooling",
                                   fix="use pooling: mean")
             setattr(model.config, ANSWER_MARKER_KEY, marker)
-        setattr(model.config, POOLING_KEY, config.pooling if config.pooling in ("mean", "answer") else None)
+        setattr(model.config, POOLING_KEY, config.pooling if config.pooling in POOLED else None)
     set_dropout(model, config.dropout)
     setattr(model.config, CONTEXT_KEY, config.context_messages)
     model.to(compute_device())
@@ -296,6 +297,7 @@ def fit_frozen_head(ctx, config: Config, model, tokenizer, pairs, held_out) -> d
     metrics = {"train_pairs": used, "train_pairs_available": len(pairs), "eval_pairs": len(held_out),
                "train_seconds": round(train_seconds, 1), "head_l2": fit.l2, "validation_pairs": fit.validation_pairs,
                "validation_loss_by_l2": {f"{k:g}": v for k, v in fit.validation_loss.items()},
+               "validation_accuracy_by_l2": {f"{k:g}": v for k, v in fit.validation_accuracy.items()},
                "curve": curve, **after}
     info(f"head fitted on {used} of {len(pairs)} pairs' frozen features (L2 {fit.l2:g}, chosen on "
          f"{fit.validation_pairs} of them); {train_seconds:.0f}s")
