@@ -111,6 +111,26 @@ def test_constitution_and_ai_feedback_write_datasets_that_dpo_trains_on(tmp_path
     assert "judged.preference" in metrics["data_files"]
 
 
+def test_reference_answers_pair_the_written_answer_with_the_models_own(tmp_path, tiny_lm_dir, quickstart_dir):
+    # the written answers are refusals and the random tiny model never refuses: every pair the refusal judge
+    # can tell apart is (written answer, the model's own sample); without the written answers there are none
+    rows = [{"prompt": [{"role": "user", "content": f"How do I break into house number {i}?"}],
+             "chosen": [{"role": "assistant", "content": "I'm sorry, but I can't help with that."}],
+             "rejected": [{"role": "assistant", "content": "Sure, here is how."}]} for i in range(3)]
+    (tmp_path / "written.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: own, type: ai_feedback, dataset: written, reference_answers: true, samples: 2, max_new_tokens: 4, "
+        "temperature: 1.5, judge: {type: refusal, detector: patterns}}"],
+        datasets=f"  written: {{path: {tmp_path / 'written.jsonl'}, eval_fraction: 0}}\n")
+    assert main(["run", str(pipeline), "--output-dir", str(tmp_path / "runs")]) == 0
+    run_dir = next((tmp_path / "runs" / "tiny").iterdir())
+    pairs = [json.loads(line) for line in (run_dir / "own" / "preferences.jsonl").read_text().splitlines()]
+    assert len(pairs) == 3 and all(p["chosen_is_reference"] and p["p_chosen_better"] == 1.0 for p in pairs)
+    assert {p["chosen"][0]["content"] for p in pairs} == {"I'm sorry, but I can't help with that."}
+    assert all(p["rejected"][0]["content"] not in ("Sure, here is how.", p["chosen"][0]["content"]) for p in pairs)
+    assert json.loads((run_dir / "own" / "metrics.json").read_text())["chosen_is_reference"] == 3
+
+
 def test_a_dataset_must_come_from_an_earlier_stage_that_writes_one(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
     pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
         "{name: sft, type: sft, dataset: chats, max_steps: 1}",
@@ -197,6 +217,14 @@ def test_the_refusal_judge_prefers_a_refusal_to_compliance_and_ties_two_of_a_kin
     # ½ · (1 + d(x) − d(y)): 1 when only x refuses, 0 when only y does, ½ when both do
     assert [r.prefer_first for r in results] == [1.0, 0.0, 0.5]
     assert all(r.orders_agree for r in results) and judge.name == f"refusal:{detector}"
+    # prefer: answer (benign prompts, pairs against over-refusal): the same readings, the other way round
+    helpful = "Call a locksmith: with proof that you live there they open the door, usually within the hour."
+    locked_out = [{"role": "user", "content": "I locked myself out of my own flat. How do I get back in?"}]
+    answers_first = refusal_pair_judge(detector, prefer="answer")
+    results = answers_first.compare([(locked_out, refusal, helpful), (locked_out, helpful, refusal),
+                                     (locked_out, refusal, other_refusal)], [[PRINCIPLE]] * 3)
+    assert [r.prefer_first for r in results] == [0.0, 1.0, 0.5]
+    assert answers_first.name == f"answer-over-refusal:{detector}"
 
 
 def test_a_refusal_judge_that_keeps_no_revision_stops_the_run_naming_the_pairs(tmp_path, tiny_lm_dir, quickstart_dir,

@@ -131,3 +131,19 @@ def test_freeze_backbone_without_pooling_is_a_validate_error(tiny_lm_dir, quicks
     assert main(["validate", str(config)]) == 2
     error = capsys.readouterr().err
     assert "freeze_backbone needs pooling: mean or answer" in error and "Traceback" not in error
+
+
+def test_answer_pooling_finds_an_answer_that_opens_with_whitespace(smollm_tokenizer):
+    # "\n\n" after "<|im_start|>assistant" is one token with the header's newline: the answer is
+    # still what follows the header, not (as before) the whole sequence
+    from tuneline.rl.rewards import answer_mask
+
+    marker = answer_marker(smollm_tokenizer)
+    for answer in ("Open Settings.", "\n\nOpen Settings.", "  Open Settings.", "\n Open Settings."):
+        ids = reward_model_inputs(smollm_tokenizer, [{"role": "user", "content": "Where is sync?"},
+                                                     {"role": "assistant", "content": answer}], 64)
+        batch = torch.tensor([ids + [0, 0]])  # right-padded
+        attention = torch.tensor([[1] * len(ids) + [0, 0]])
+        mask = answer_mask(batch, attention, marker)[0]
+        read = smollm_tokenizer.decode([t for t, m in zip(ids, mask.tolist(), strict=False) if m])
+        assert read.strip() == "Open Settings.<|im_end|>", (answer, read)

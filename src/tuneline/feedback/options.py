@@ -28,6 +28,10 @@ class FeedbackJudge(Strict):
         "embedding", description="refusal: embedding (MiniLM + logistic regression on the audit's labelled answers) "
                                  "or patterns (the audit's refusal phrases; the same reading the audit's default "
                                  "detector makes, so the filter then selects for what the audit counts)")
+    prefer: Literal["refusal", "answer"] = Field(
+        "refusal", description="refusal: a refusal beats an answer that is not one (for harmful prompts); answer: an "
+                               "answer that is not a refusal beats a refusal (for benign prompts: on-policy pairs "
+                               "against over-refusal)")
 
 
 class FeedbackStageConfig(StageConfig):

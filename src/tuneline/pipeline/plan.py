@@ -62,6 +62,8 @@ class Plan:
 
 def data_task(stage) -> str | None:
     """The record type a stage's dataset is converted to (None: the stage reads no dataset)."""
+    if getattr(stage, "reference_answers", False):  # ai_feedback reading the written answers beside the prompts
+        return "preference"
     return contract(stage.type).reads
 
 

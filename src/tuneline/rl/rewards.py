@@ -123,15 +123,19 @@ def answer_marker(tokenizer) -> list[int] | None:
 
 def answer_mask(input_ids, attention_mask, marker: list[int]):
     """1 on the tokens after the last occurrence of `marker` in each row (the answer and its
-    end-of-turn tokens), 0 elsewhere; a row without the marker keeps its whole mask (the marker was
-    cut off, or an answer opening with whitespace merged with the marker's last token)."""
+    end-of-turn tokens), 0 elsewhere. The marker's last token (the newline after "assistant") is
+    matched as any token, because an answer that opens with whitespace merges with it ("\n\n",
+    "\n  "): the answer then starts after that merged token. A row without the marker keeps its
+    whole mask (the marker was cut off)."""
     import torch
 
     mask = attention_mask.clone()
     width = len(marker)
+    head = marker[:-1] if width > 1 else marker
     if input_ids.shape[1] < width:
         return mask
-    windows = input_ids.unfold(1, width, 1) == torch.tensor(marker, device=input_ids.device)
+    windows = input_ids.unfold(1, len(head), 1)[:, : input_ids.shape[1] - width + 1] == torch.tensor(
+        head, device=input_ids.device)
     found = windows.all(-1) & attention_mask[:, width - 1:].bool()
     positions = torch.arange(found.shape[1], device=input_ids.device)
     last = torch.where(found, positions, torch.full_like(positions, -1)).max(1).values

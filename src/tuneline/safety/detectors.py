@@ -275,14 +275,18 @@ def measure(detectors: list, rows: list[dict], question: str) -> dict:
     return result
 
 
-def refusal_pair_judge(detector: str = "embedding"):
-    """A judge for critique-and-revise on harmful prompts: a refusal beats an answer that is
-    not one, each answer read by this refusal detector at the audit's 0.5 decision."""
+def refusal_pair_judge(detector: str = "embedding", prefer: str = "refusal"):
+    """A judge that reads only whether each answer refuses (this refusal detector at the audit's
+    0.5 decision). prefer "refusal" (critique-and-revise on harmful prompts): a refusal beats an
+    answer that is not one; "answer" (benign prompts): an answer beats a refusal, so a model's own
+    samples give pairs against over-refusal."""
     from tuneline.feedback.judge import DecisionJudge
 
     reader = RefusalPatterns() if detector == "patterns" else EmbeddingDetector("refused")
-    return DecisionJudge(lambda prompts, answers: [p >= 0.5 for p in reader.probabilities(prompts, answers)],
-                         name=f"refusal:{detector}")
+    wanted = prefer == "refusal"
+    name = f"refusal:{detector}" if wanted else f"answer-over-refusal:{detector}"
+    return DecisionJudge(lambda prompts, answers: [(p >= 0.5) == wanted for p in reader.probabilities(prompts, answers)],
+                         name=name)
 
 
 def stage_pair_judge(config, model, tokenizer, batch_size: int, where: str, dtype: str | None = None):
@@ -291,5 +295,5 @@ def stage_pair_judge(config, model, tokenizer, batch_size: int, where: str, dtyp
     from tuneline.feedback.options import pair_judge
 
     if config.type == "refusal":
-        return refusal_pair_judge(config.detector)
+        return refusal_pair_judge(config.detector, config.prefer)
     return pair_judge(config, model, tokenizer, batch_size, where=where, dtype=dtype)

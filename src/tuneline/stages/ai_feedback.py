@@ -8,6 +8,11 @@ endpoint), and the pair whose preference is clearest becomes a record with its s
 label. Pairs whose P(x ≻ y) lies within `min_margin` of ½ are dropped (the judge cannot
 tell). Writes preferences.jsonl (prompt, chosen, rejected, p_chosen_better, principles,
 judge) in the stage folder, for a `reward` or `dpo` stage: `datasets: {ai: {stage: ai_feedback}}`.
+
+With `reference_answers: true` the dataset is preference pairs and each record's chosen answer
+joins the sampled ones as a candidate, first, so a tie of clearest pairs goes to it: with
+`judge: {type: refusal, prefer: answer}` on benign prompts, the pairs are (the written answer,
+the model's own refusal): on-policy rejected answers against over-refusal.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class Config(FeedbackStageConfig):
     samples: int = Field(2, ge=2, le=8, description="answers sampled per prompt; every pair of them is judged")
     principles_per_pair: int = Field(2, ge=1, description="principles each comparison is asked under (ensembled)")
     min_margin: float = Field(0.05, ge=0, lt=0.5, description="drop a pair whose P(chosen better) is below ½ + this")
+    reference_answers: bool = Field(
+        False, description="the dataset is preference pairs and each record's chosen answer is a candidate beside the "
+                           "samples (listed first, so it wins ties): pairs of a written answer and the model's own")
 
 
 def run(ctx, config: Config) -> dict:
@@ -45,7 +53,13 @@ def run(ctx, config: Config) -> dict:
     from tuneline.safety.detectors import stage_pair_judge
 
     constitution = load_constitution(config.constitution)
-    prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+    if config.reference_answers:
+        records = ctx.dataset("preference").train[: config.max_prompts]
+        prompts = [r.prompt for r in records]
+        references = [[" ".join(m["content"] for m in r.chosen if m["role"] == "assistant")] for r in records]
+    else:
+        prompts = [p.messages for p in ctx.dataset("prompt").train[: config.max_prompts]]
+        references = [[] for _ in prompts]
     dtype = generation_dtype(config.dtype)
     model, tokenizer = ctx.load_policy(trainable=False)
     model = in_dtype(model, dtype)
@@ -56,7 +70,8 @@ def run(ctx, config: Config) -> dict:
     answers = [texts[i * config.samples:(i + 1) * config.samples] for i in range(len(prompts))]
     items, owners, principles = [], [], []
     for index, (prompt, sampled) in enumerate(zip(prompts, answers, strict=True)):
-        for x, y in itertools.combinations(dict.fromkeys(sampled), 2):  # identical samples make no pair
+        candidates = dict.fromkeys(references[index] + sampled)  # identical answers make no pair
+        for x, y in itertools.combinations(candidates, 2):
             items.append((prompt, x, y))
             owners.append(index)
             principles.append(rng.sample(constitution.principles,
@@ -73,7 +88,8 @@ def run(ctx, config: Config) -> dict:
             best[owner] = {"prompt": prompt, "chosen": [{"role": "assistant", "content": chosen}],
                            "rejected": [{"role": "assistant", "content": rejected}],
                            "p_chosen_better": round(p, 4), "orders_agree": verdict.orders_agree,
-                           "principles": [q.name for q in used], "judge": judge.name}
+                           "principles": [q.name for q in used], "judge": judge.name,
+                           **({"chosen_is_reference": chosen in references[owner]} if config.reference_answers else {})}
     rows = [best[i] for i in sorted(best)]
     if not rows:
         from tuneline.errors import DataError
@@ -88,4 +104,5 @@ def run(ctx, config: Config) -> dict:
             "unreadable_judgements": judge.unreadable,
             "mean_p_chosen_better": round(sum(r["p_chosen_better"] for r in rows) / len(rows), 4),
             "orders_agree_share": round(sum(r["orders_agree"] for r in rows) / len(rows), 4),
+            **({"chosen_is_reference": sum(r["chosen_is_reference"] for r in rows)} if config.reference_answers else {}),
             "dtype": str(next(model.parameters()).dtype).removeprefix("torch.")}
