@@ -131,6 +131,15 @@ def test_reference_answers_pair_the_written_answer_with_the_models_own(tmp_path,
     assert json.loads((run_dir / "own" / "metrics.json").read_text())["chosen_is_reference"] == 3
 
 
+def test_prefer_answer_on_a_judge_that_does_not_read_it_is_a_validate_error(tmp_path, tiny_lm_dir, quickstart_dir,
+                                                                          capsys):
+    pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
+        "{name: rlaif, type: ai_feedback, dataset: prefs, judge: {type: self, prefer: answer}}"])
+    assert main(["validate", str(pipeline)]) == 2
+    err = capsys.readouterr().err
+    assert "prefer: answer is read by the refusal judge only" in err and "Traceback" not in err
+
+
 def test_a_dataset_must_come_from_an_earlier_stage_that_writes_one(tmp_path, tiny_lm_dir, quickstart_dir, capsys):
     pipeline = feedback_pipeline(tmp_path, tiny_lm_dir, quickstart_dir, [
         "{name: sft, type: sft, dataset: chats, max_steps: 1}",

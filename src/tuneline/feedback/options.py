@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tuneline.config.schema import StageConfig, Strict
 from tuneline.feedback.constitution import Constitution
@@ -32,6 +32,13 @@ class FeedbackJudge(Strict):
         "refusal", description="refusal: a refusal beats an answer that is not one (for harmful prompts); answer: an "
                                "answer that is not a refusal beats a refusal (for benign prompts: on-policy pairs "
                                "against over-refusal)")
+
+    @model_validator(mode="after")
+    def _prefer_is_the_refusal_judges(self) -> FeedbackJudge:
+        if self.prefer != "refusal" and self.type != "refusal":
+            raise ValueError(f"prefer: {self.prefer} is read by the refusal judge only (type: refusal); a {self.type} "
+                             "judge compares answers under the principles")
+        return self
 
 
 class FeedbackStageConfig(StageConfig):
