@@ -85,18 +85,23 @@ def seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def refusal_shares(stage_dir: Path) -> dict:
-    """How many revisions and originals the audit's refusal patterns call refusals."""
+def pattern_refusals(texts: list[str]) -> dict:
+    """How many of `texts` the audit's refusal patterns call refusals, with a Wilson interval."""
     from tuneline.eval.significance import wilson_interval
     from tuneline.safety.detectors import RefusalPatterns
 
     patterns = RefusalPatterns()
+    refused = sum(patterns.matches(text) for text in texts)
+    return {"refused": refused, "n": len(texts), "rate": refused / max(1, len(texts)),
+            "interval": wilson_interval(refused, len(texts))}
 
-    def share(texts: list[str]) -> dict:
-        refused = sum(patterns.matches(text) for text in texts)
-        return {"refused": refused, "n": len(texts), "rate": refused / max(1, len(texts)),
-                "interval": wilson_interval(refused, len(texts))}
 
+def refusal_shares(stage_dir: Path) -> dict:
+    """How many revisions and originals the audit's refusal patterns call refusals."""
+    from tuneline.safety.detectors import RefusalPatterns
+
+    patterns = RefusalPatterns()
+    share = pattern_refusals
     rows = [json.loads(line) for line in (stage_dir / "all_pairs.jsonl").read_text().splitlines()]
     judged = [r for r in rows if r["orders_agree"] and r["p_revision_better"] > 0.5 and r["chosen"] != r["rejected"]]
     good = [r["p_revision_better"] for r in rows if patterns.matches(r["chosen"][0]["content"])
@@ -174,7 +179,9 @@ def win_rates(run_dir: Path, reward, prompt_sets: list, max_new_tokens: int) -> 
     results = {}
     for name, prompts in prompt_sets:
         result, records = pairwise_winrate(judge, prompts, answers["dpo"][name], answers["sft"][name], "dpo", "sft")
-        results[name] = result.to_dict()
+        # an everyday request refused is a loss of helpfulness the benign audit set may not see
+        results[name] = result.to_dict() | {"refusals": {stage: pattern_refusals(answers[stage][name])
+                                                           for stage in ("sft", "dpo")}}
         (run_dir / f"winrate_{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     return results
 
@@ -253,6 +260,9 @@ def report_winrate(results: dict) -> None:
         print(f"win rate dpo vs sft, {name}: {w['win_rate']:.3f} [{w['ci_low']:.3f}, {w['ci_high']:.3f}] "
               f"({w['wins']} wins, {w['ties']} ties, {w['losses']} losses of {w['prompts']}; orders agree "
               f"{w['order_agreement']:.2f})")
+        for stage, r in w.get("refusals", {}).items():
+            print(f"  {stage} refuses (patterns) {r['refused']}/{r['n']} = {r['rate']:.3f} "
+                  f"[{r['interval'][0]:.3f}, {r['interval'][1]:.3f}]")
 
 
 def helpfulness(args, run_dir: Path) -> dict:

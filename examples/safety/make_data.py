@@ -12,6 +12,9 @@ look-alikes. The audit therefore measures prompts that no stage trained on.
 - benign_pairs.jsonl: requests that sound dangerous and are fine to answer, each with a
   short helpful answer (chosen) and a refusal (rejected), so that DPO on refusals does not
   teach the model to refuse everything that sounds dangerous.
+- general_pairs.jsonl: everyday requests (cooking, travel, homework, recommendations, follow-up
+  questions), each with a short answer (chosen) and the kind of refusal the safety training made
+  the model give to such requests (rejected): safety training must leave them answered.
 
 The helpful pairs of the quickstart (../quickstart/preferences_train.jsonl) are mixed in as
 well. The harmful requests name what is asked for and carry no answer.
@@ -643,6 +646,341 @@ BENIGN: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# Everyday requests with nothing risky in them: the safety training must leave these answered.
+# (request, answer) pairs; a tuple of three is a follow-up: (first request, first answer, follow-up)
+# with the answer to the follow-up last.
+GENERAL: dict[str, list[tuple[str, ...]]] = {
+    "cooking": [
+        ("How do I cook rice so it isn't sticky?",
+         "Rinse the rice until the water runs clear, use about one and a half cups of water per cup of rice, "
+         "simmer covered for 15 minutes, then let it rest off the heat for 5 minutes before fluffing."),
+        ("What can I make for dinner with chicken, spinach and pasta?",
+         "A creamy chicken pasta: brown sliced chicken, add garlic and a splash of cream, stir in the spinach "
+         "until it wilts, and toss it all with the cooked pasta and some parmesan."),
+        ("How long should I boil an egg for a runny yolk?",
+         "Lower the egg into boiling water and cook it for 6 minutes, then put it in cold water for a minute "
+         "so it stops cooking."),
+        ("What's an easy cocktail I can make with rum?",
+         "A daiquiri: shake 2 parts white rum, 1 part lime juice and half a part sugar syrup with ice, and "
+         "strain it into a chilled glass."),
+        ("Can you give me a simple recipe for pancakes?",
+         "Whisk 1 cup of flour, 1 tablespoon of sugar, 2 teaspoons of baking powder and a pinch of salt with "
+         "1 cup of milk, 1 egg and 2 tablespoons of melted butter; cook ladlefuls in a hot greased pan until "
+         "bubbles form, then flip."),
+        ("What spices go well in a beef chili?",
+         "Chili powder, ground cumin, smoked paprika, oregano and a little cinnamon or cocoa for depth; add "
+         "cayenne if you like it hot."),
+        ("How do I make my bread rise more?",
+         "Use fresh yeast, knead until the dough is smooth and stretchy, and let it rise somewhere warm until "
+         "it has doubled; a weak rise usually means old yeast or a cold kitchen."),
+        ("What's a good vegetarian main dish for a dinner party?",
+         "A mushroom and spinach lasagne or a stuffed squash with rice, nuts and feta both look impressive "
+         "and can be made ahead."),
+        ("How do I keep avocados from going brown?",
+         "Squeeze lemon or lime juice over the cut surface and wrap it tightly in cling film so no air "
+         "touches it; keep it in the fridge."),
+        ("What do I need to make sushi at home?",
+         "Sushi rice seasoned with rice vinegar, sugar and salt, sheets of nori, a bamboo mat, fillings such "
+         "as cucumber, avocado or cooked crab, and soy sauce and pickled ginger to serve."),
+        ("How do I make lemonade that isn't too sweet?",
+         "Stir 100 g of sugar into 250 ml of hot water until it dissolves, add the juice of 6 lemons and 1 "
+         "litre of cold water, taste, and add more water or lemon rather than sugar."),
+        ("What's the difference between baking soda and baking powder?",
+         "Baking soda needs an acid such as buttermilk or lemon to make it rise; baking powder already "
+         "contains the acid, so it works with plain milk."),
+    ],
+    "home and garden": [
+        ("How do I get rid of fruit flies in my kitchen?",
+         "Take away ripe fruit and empty the bin, then set a trap: a small bowl of cider vinegar with a drop "
+         "of washing-up liquid catches them within a day or two."),
+        ("When should I plant tomatoes?",
+         "Plant them outside after the last frost, when nights stay above about 10 °C; start seeds indoors "
+         "six to eight weeks before that."),
+        ("How often should I water a cactus?",
+         "Every two to three weeks in spring and summer, only when the soil is completely dry, and hardly at "
+         "all in winter."),
+        ("What's the best way to clean a stained bathtub?",
+         "Make a paste of baking soda and a little water, spread it on the stains, leave it for 15 minutes "
+         "and scrub with a soft brush; vinegar helps with limescale."),
+        ("How do I unclog a drain without chemicals?",
+         "Pour boiling water down it, then half a cup of baking soda and a cup of vinegar; wait 15 minutes "
+         "and flush with hot water. A plunger or a drain snake clears harder blockages."),
+        ("How can I make my small apartment feel bigger?",
+         "Use light colours, a large mirror opposite the window, furniture on legs and storage that goes up "
+         "the walls, and keep the floor as clear as you can."),
+        ("What flowers are easy to grow for a beginner?",
+         "Sunflowers, marigolds, nasturtiums and zinnias grow quickly from seed and forgive a missed "
+         "watering."),
+        ("How do I hang a heavy picture on drywall?",
+         "Use a wall anchor or toggle bolt rated for the weight, or screw into a stud; two hooks keep the "
+         "frame level."),
+        ("How do I get my laundry to smell fresh?",
+         "Don't overload the machine, dry clothes straight after the wash, and run an empty hot cycle with "
+         "vinegar once a month to clean the drum."),
+        ("What's a good way to organise my closet?",
+         "Take everything out, keep only what you wore this year, group what is left by type and colour, and "
+         "use matching hangers and boxes for small things."),
+    ],
+    "health and fitness": [
+        ("How can I get better sleep?",
+         "Go to bed and get up at the same time every day, keep the bedroom dark and cool, stop caffeine "
+         "after lunch and put screens away an hour before bed."),
+        ("What's a good beginner workout routine?",
+         "Three days a week: squats, push-ups, rows, lunges and a plank, three sets each, with a brisk walk "
+         "on the other days. Add weight or repetitions as it gets easier."),
+        ("How much water should I drink a day?",
+         "About 2 to 3 litres for most adults, more in hot weather or when you exercise; pale yellow urine "
+         "is a good sign you are drinking enough."),
+        ("How do I start running if I'm out of shape?",
+         "Alternate one minute of jogging with two of walking for 20 minutes, three times a week, and add a "
+         "little more running each week."),
+        ("What are some healthy snacks for work?",
+         "Nuts, fruit, yoghurt, hummus with carrot sticks, and wholegrain crackers with cheese keep you full "
+         "without a sugar crash."),
+        ("How can I stop getting headaches from staring at my computer?",
+         "Follow the 20-20-20 rule (every 20 minutes look at something 20 feet away for 20 seconds), dim "
+         "the screen to match the room and sit an arm's length from it."),
+        ("How do I get rid of dandruff?",
+         "Use an anti-dandruff shampoo with zinc pyrithione or ketoconazole two or three times a week, leave "
+         "it on for a few minutes before rinsing, and see a doctor if it doesn't clear in a month."),
+        ("What stretches help with a stiff lower back?",
+         "Knee-to-chest stretches, the cat-cow, a child's pose and gentle lying twists, held for 20 to 30 "
+         "seconds each; see a doctor if the pain lasts or spreads down a leg."),
+    ],
+    "travel": [
+        ("What should I pack for a week at the beach?",
+         "Swimwear, light clothes, a hat, sunglasses, high-factor sunscreen, sandals, a beach towel, a "
+         "refillable water bottle and a book."),
+        ("What are the must-see sights in Rome?",
+         "The Colosseum and Forum, the Pantheon, the Vatican Museums and St Peter's, the Trevi Fountain and "
+         "an evening walk through Trastevere."),
+        ("How can I avoid jet lag?",
+         "Shift your sleep an hour a day before you leave, drink water on the flight, and on arrival get "
+         "daylight and stay up until local bedtime."),
+        ("What's the cheapest way to travel around Europe?",
+         "Budget airlines booked early, long-distance buses, rail passes for many train journeys, and "
+         "hostels or guesthouses for the nights."),
+        ("How do I plan a day trip to the Grand Canyon?",
+         "Go to the South Rim, which is open all year; arrive early, walk the Rim Trail between viewpoints, "
+         "take plenty of water, and stay for sunset at Hopi Point."),
+        ("What documents do I need to rent a car abroad?",
+         "Your driving licence, often an International Driving Permit, your passport and a credit card in "
+         "the driver's name for the deposit."),
+        ("Any tips for a long road trip with kids?",
+         "Stop every two hours, pack snacks and audiobooks, give each child a small bag of activities, and "
+         "start early in the morning while they are sleepy."),
+        ("What's a good time of year to visit Japan?",
+         "Late March to early April for the cherry blossom, or October and November for mild weather and "
+         "autumn colours."),
+    ],
+    "technology": [
+        ("How do I take a screenshot on Windows?",
+         "Press Windows + Shift + S and drag over the area you want; it is copied to the clipboard. Print "
+         "Screen copies the whole screen."),
+        ("Why is my laptop so slow?",
+         "Usually too many programs start with it, the disk is nearly full or it needs updates; close "
+         "start-up apps, free some space and restart. An SSD upgrade helps old laptops most."),
+        ("How do I make a strong password I can remember?",
+         "Join four or more random words into a passphrase, for example 'lamp-river-cactus-violin', and use "
+         "a password manager so every site gets its own."),
+        ("What's the difference between RAM and storage?",
+         "RAM is fast working memory that holds what is running right now and empties when you switch off; "
+         "storage (an SSD or hard drive) keeps your files permanently."),
+        ("How do I back up the photos on my phone?",
+         "Turn on Google Photos or iCloud Photos to upload them automatically, and copy them to a computer "
+         "or external drive now and then as a second copy."),
+        ("How can I improve my Wi-Fi signal at home?",
+         "Put the router high up in the middle of the home, away from thick walls and microwaves, restart it "
+         "now and then, and add a mesh point for distant rooms."),
+        ("What programming language should I learn first?",
+         "Python: its syntax reads almost like English, and it is used for websites, data analysis and "
+         "automation, so you can build something useful quickly."),
+        ("How do I make a table in a Word document?",
+         "Click Insert, then Table, and drag over the number of rows and columns you want; the Table Design "
+         "tab changes its style."),
+        ("How do I stop getting so many spam emails?",
+         "Mark them as spam so the filter learns, unsubscribe from lists you signed up for, and use a second "
+         "address for shopping and sign-ups."),
+        ("My printer says it's offline. What do I do?",
+         "Restart the printer and the computer, check it is on the same Wi-Fi, then remove it and add it "
+         "again in the printer settings."),
+    ],
+    "learning": [
+        ("Can you help me with my chemistry homework?",
+         "Of course. Send me the question and what you have tried so far, and we'll work through it step by "
+         "step."),
+        ("What's the best way to study for an exam?",
+         "Start a week or more ahead, test yourself with past questions instead of rereading, space your "
+         "sessions over several days and sleep well the night before."),
+        ("How do I find the area of a triangle?",
+         "Multiply the base by the height and halve it: area = ½ × base × height, where the height is "
+         "measured at right angles to the base."),
+        ("What's the difference between a simile and a metaphor?",
+         "A simile compares with 'like' or 'as' ('brave as a lion'); a metaphor says one thing is another "
+         "('he is a lion in battle')."),
+        ("How can I learn Spanish quickly?",
+         "Practise a little every day with an app, learn the most common words first, listen to Spanish "
+         "podcasts and speak with a tutor or language partner as early as you can."),
+        ("Why is the sky blue?",
+         "Sunlight is scattered by the air's molecules, and blue light is scattered much more than red, so "
+         "blue reaches your eyes from every part of the sky."),
+        ("What's the difference between weather and climate?",
+         "Weather is what the atmosphere does on a given day; climate is the average of the weather over "
+         "decades."),
+        ("How do I write a good essay introduction?",
+         "Open with something that catches the reader's interest, give the context in a sentence or two, and "
+         "end with a clear thesis that says what the essay will argue."),
+        ("Who painted the Mona Lisa?",
+         "Leonardo da Vinci, in the early 1500s; it hangs in the Louvre in Paris."),
+        ("How do vaccines work?",
+         "They show the immune system a harmless piece or weakened form of a germ, so it learns to recognise "
+         "it and can fight the real infection quickly later."),
+    ],
+    "money and work": [
+        ("How do I make a monthly budget?",
+         "List your income after tax, write down fixed costs, then split the rest between savings and "
+         "spending; track what you spend for a month and adjust."),
+        ("What should I say in a job interview when they ask about my weaknesses?",
+         "Name a real but manageable weakness and what you are doing about it, such as 'I used to take on too "
+         "much, so now I plan my week and say no earlier'."),
+        ("How can I save money on groceries?",
+         "Plan meals for the week, shop with a list, buy own-brand and seasonal produce, and cook extra to "
+         "freeze for later."),
+        ("What is a good credit score?",
+         "On the common 300 to 850 scale, above about 670 is good and above 740 very good; paying on time "
+         "and using little of your credit limit raise it."),
+        ("How do I ask my boss for a raise?",
+         "Book a meeting, bring examples of what you achieved and what the role pays elsewhere, ask for a "
+         "specific figure, and agree on next steps if the answer is not yet."),
+        ("What's the difference between a Roth IRA and a traditional IRA?",
+         "With a traditional IRA you get the tax break now and pay tax when you withdraw; with a Roth you pay "
+         "tax now and withdrawals in retirement are tax-free."),
+        ("How do I write a cover letter?",
+         "Address it to a person, say which job you want and why, give two examples that match what the job "
+         "needs, and keep it to one page."),
+        ("Any tips for working from home productively?",
+         "Keep set hours and a separate workspace, get dressed as for work, plan your three main tasks each "
+         "morning and take real breaks away from the screen."),
+    ],
+    "entertainment": [
+        ("What are some animated films that adults enjoy too?",
+         "Spirited Away, Up, Wall-E, Coco, Spider-Man: Into the Spider-Verse and Fantastic Mr Fox."),
+        ("Can you recommend some books like Harry Potter?",
+         "Try Percy Jackson and the Olympians, the His Dark Materials trilogy, Nevermoor, The Chronicles of "
+         "Narnia and A Wizard of Earthsea."),
+        ("Which bands are similar to Radiohead?",
+         "Try Muse, Portishead, Sigur Rós, Massive Attack, Elbow and Thom Yorke's side project The Smile."),
+        ("What's a fun board game for a family night?",
+         "Ticket to Ride, Carcassonne and Dixit are easy to learn and work for children and adults together."),
+        ("What are some good podcasts about history?",
+         "Hardcore History, The Rest Is History, Revolutions and You're Dead to Me are all popular and well "
+         "researched."),
+        ("Can you suggest a TV show to binge this weekend?",
+         "If you like comedy, try Ted Lasso or Brooklyn Nine-Nine; for drama, Breaking Bad or The Crown; for "
+         "something short, Fleabag has two seasons."),
+        ("What are some classic songs from the 80s?",
+         "Billie Jean by Michael Jackson, Sweet Child o' Mine by Guns N' Roses, Take On Me by a-ha, Don't "
+         "Stop Believin' by Journey and Like a Prayer by Madonna."),
+        ("How do I get started with painting as a hobby?",
+         "Buy a small set of acrylics, a few brushes and canvas boards, copy simple pictures or follow a "
+         "beginner video, and paint a little each week."),
+        ("What's a good gift for a ten-year-old who likes science?",
+         "A crystal-growing kit, a simple microscope, a snap-circuits electronics set or a kids' "
+         "encyclopedia of experiments."),
+        ("What movie should I watch tonight if I like thrillers?",
+         "Try Gone Girl, Prisoners, Zodiac or Knives Out; Rear Window if you want a classic."),
+    ],
+    "everyday advice": [
+        ("How do I make friends in a new city?",
+         "Join a club or class around something you enjoy, say yes to invitations, and suggest a coffee to "
+         "people you get on with; seeing the same people regularly is what turns them into friends."),
+        ("What does it mean when my cat slow-blinks at me?",
+         "It is a friendly sign that your cat feels relaxed and trusts you; blink slowly back."),
+        ("How do I stop procrastinating?",
+         "Break the task into a first step that takes five minutes, start a timer and begin; remove your "
+         "phone from the room and reward yourself when you finish."),
+        ("How should I prepare for my first baby?",
+         "Get the basics (car seat, cot, nappies, clothes), go to an antenatal class, sort out leave with "
+         "work and line up people who can help in the first weeks."),
+        ("How do I train my puppy to sit?",
+         "Hold a treat above its nose and move it back slowly; when its bottom touches the floor, say 'sit' "
+         "and give the treat. Repeat a few times a day."),
+        ("What's a polite way to decline a wedding invitation?",
+         "Reply soon, thank them warmly, say you are sorry you can't be there without a long explanation, and "
+         "send a card or a gift with your good wishes."),
+        ("How can I be more confident speaking in meetings?",
+         "Prepare one point before each meeting, speak early so it gets easier, and keep your points short; "
+         "confidence follows practice."),
+        ("How do I get my cat to stop scratching the sofa?",
+         "Put a sturdy scratching post beside the sofa, reward the cat for using it, and cover the sofa's "
+         "corners with double-sided tape for a few weeks."),
+    ],
+    "follow-ups": [
+        ("Can you give me a recipe for chocolate chip cookies?",
+         "Cream 115 g of butter with 100 g of brown sugar, beat in an egg, mix in 180 g of flour, half a "
+         "teaspoon of baking soda and 150 g of chocolate chips, then bake spoonfuls at 180 °C for 10 minutes.",
+         "That sounds good, but I want to use oats instead of some of the flour.",
+         "Swap up to half the flour for rolled oats: 90 g flour and 90 g oats. The cookies come out chewier; "
+         "bake them a minute longer."),
+        ("Where can I read about the history of the Eiffel Tower?",
+         "The official Eiffel Tower website has a history section, and the Wikipedia article lists good "
+         "books and sources.",
+         "That website isn't loading for me.",
+         "Sorry about that. Search for 'Eiffel Tower history' on the tower's official site (toureiffel.paris) "
+         "or look for the Wikipedia article 'Eiffel Tower' directly."),
+        ("Can you suggest a name for my new goldfish?",
+         "How about Bubbles, Goldie, Finn or Nemo?",
+         "Something a bit more unusual, please.",
+         "Try Sir Swims-a-Lot, Marmalade, Captain Flapjack or Tangerine."),
+        ("What's a good plant for a dark room?",
+         "A snake plant or a ZZ plant: both cope with low light and little water.",
+         "I have a cat, are those safe?",
+         "Both are mildly toxic to cats. A parlour palm, a spider plant or a calathea are safe for cats and "
+         "also cope with low light."),
+        ("How many minutes should I cook spaghetti?",
+         "Most dried spaghetti takes 9 to 11 minutes; check the packet and taste a strand a minute early.",
+         "And how much salt in the water?",
+         "About a tablespoon for a large pot of 4 litres; the water should taste lightly salty."),
+        ("Can you recommend a good laptop for university?",
+         "Look for at least 8 GB of RAM, an SSD, a battery that lasts a full day and a weight under 1.5 kg; a "
+         "MacBook Air or a Lenovo ThinkPad are safe choices.",
+         "What if my budget is only 500 dollars?",
+         "Look at an Acer Aspire 5 or a Lenovo IdeaPad with 8 GB of RAM and an SSD, or a Chromebook if you "
+         "mainly use a browser and online documents."),
+        ("What should I do this weekend in London?",
+         "Walk along the South Bank, visit the British Museum (free) and have lunch at Borough Market.",
+         "It's going to rain all weekend.",
+         "Then go indoors: the Natural History Museum, the Tate Modern, a matinee in the West End, or "
+         "afternoon tea somewhere cosy."),
+        ("How do I tie a tie?",
+         "The four-in-hand is easiest: wide end over the narrow one, round behind, across the front again, "
+         "up through the neck loop and down through the front knot, then tighten.",
+         "That seems hard. Is there an easier way?",
+         "Watch a short video once and copy it in a mirror; or buy a pre-tied clip-on tie, which looks the "
+         "same from the front."),
+        ("How can I make my coffee taste better at home?",
+         "Buy whole beans, grind them just before brewing, and use water just off the boil.",
+         "I only have instant coffee though.",
+         "Mix the granules with a splash of cold water first, then add hot (not boiling) water, and try a "
+         "pinch of cinnamon or frothed milk on top."),
+        ("Which countries can I visit without a visa on a US passport?",
+         "Most of Europe, the UK, Japan, Mexico, Canada and many more; check each country's entry rules "
+         "before you book.",
+         "What about Brazil?",
+         "Brazil brought back an e-visa for US citizens in 2025, so apply for it online before you travel."),
+    ],
+}
+
+# The 135M model's own way of refusing an everyday request (what the safety training made it say on
+# held-out everyday requests): the rejected answers of these pairs.
+OVER_REFUSALS = [
+    "I'm sorry, but I can't help with that. I'm not sure what you're looking for.",
+    "I'm sorry, but I'm not sure what you're asking for.",
+    "I'm sorry, but I'm unable to help with that.",
+    "I can't assist with this request.",
+]
+
+
 REFUSALS = [
     "I'm sorry, but I can't help with that.",
     "I can't assist with this request.",
@@ -674,6 +1012,20 @@ def benign_rows() -> list[dict]:
     return rows
 
 
+def general_rows() -> list[dict]:
+    rows, turn = [], 0
+    for category, items in GENERAL.items():
+        for *exchange, answer in items:
+            prompt = [{"role": "user" if i % 2 == 0 else "assistant", "content": text}
+                      for i, text in enumerate(exchange)]
+            rows.append({"prompt": prompt,
+                         "chosen": [{"role": "assistant", "content": answer}],
+                         "rejected": [{"role": "assistant", "content": OVER_REFUSALS[turn % len(OVER_REFUSALS)]}],
+                         "category": category})
+            turn += 1
+    return rows
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
@@ -681,6 +1033,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 def main() -> None:
     write_jsonl(HERE / "harmful_prompts.jsonl", harmful_rows())
     write_jsonl(HERE / "benign_pairs.jsonl", benign_rows())
+    write_jsonl(HERE / "general_pairs.jsonl", general_rows())
 
 
 if __name__ == "__main__":

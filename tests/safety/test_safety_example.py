@@ -46,7 +46,7 @@ def test_make_data_writes_the_committed_files(tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "HERE", tmp_path)
     module.main()
-    for name in ("harmful_prompts.jsonl", "benign_pairs.jsonl"):
+    for name in ("harmful_prompts.jsonl", "benign_pairs.jsonl", "general_pairs.jsonl"):
         assert (tmp_path / name).read_text() == (EXAMPLE / name).read_text()
 
 
