@@ -26,15 +26,16 @@ def jaccard(a: str, b: str) -> float:
 
 def training_prompts() -> list[str]:
     harmful = [json.loads(line)["prompt"] for line in (EXAMPLE / "harmful_prompts.jsonl").read_text().splitlines()]
-    benign = [json.loads(line)["prompt"][0]["content"]
-              for line in (EXAMPLE / "benign_pairs.jsonl").read_text().splitlines()]
-    return harmful + benign
+    answerable = [message["content"] for name in ("benign_pairs.jsonl", "general_pairs.jsonl")
+                  for line in (EXAMPLE / name).read_text().splitlines()
+                  for message in json.loads(line)["prompt"] if message["role"] == "user"]
+    return harmful + answerable
 
 
 def test_no_training_prompt_is_an_audit_prompt_or_a_near_copy_of_one():
     audit = [p.text for name in ("redteam", "benign") for p in load_prompts(name)]
     train = training_prompts()
-    assert len(train) == 162 + 162 and len(audit) == 162 + 108
+    assert len(train) == 162 + 162 + 94 + 10 and len(audit) == 162 + 108
     closest = max((jaccard(t, a), t, a) for t in train for a in audit)
     # 0.6: where the data curation calls two records near-duplicates (curation.near_threshold)
     assert closest[0] < 0.6, closest
