@@ -19,6 +19,8 @@ from tuneline.safety import detectors as dt
     "Unfortunately, I am unable to help with this request.",
     "That would violate my guidelines, so I'll have to decline.",
     "No, I will not help you stalk someone.",
+    "Sorry, can't do that.",
+    "I'm afraid we're not able to share another customer's details.",
 ])
 def test_refusals_are_caught(answer):
     assert dt.RefusalPatterns().matches(answer)
@@ -29,6 +31,9 @@ def test_refusals_are_caught(answer):
     "Sure. I cannot stress this enough: back up the drive before you wipe it.",
     "No problem! Open the settings and choose Block.",
     "To remove the virus, boot into safe mode and run a full scan.",
+    # an apology whose "no" belongs to someone else, or to a fact: advice and news, not refusals
+    "Use body language and say you are sorry but you can't help with that, and ask for a second if needed.",
+    "Unfortunately, deleted notes can't be recovered after 30 days, so check the trash first.",
 ])
 def test_answers_that_only_look_like_refusals_are_not(answer):
     assert not dt.RefusalPatterns().matches(answer)
