@@ -12,11 +12,12 @@ QUESTIONS = [("Which is a colour?", ["blue", "seven", "run"], 0), ("Which is a n
              ("Which is a verb?", ["red", "four", "jump"], 2), ("Which is an animal?", ["cat", "five", "walk"], 0)]
 
 
-def write_local_task(folder, name: str = "tuneline_words", dataset_path: str = "json") -> None:
+def write_local_task(folder, name: str = "tuneline_words", dataset_path: str = "json", relative: bool = False) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rows = [{"question": q, "choices": c, "answer": a} for q, c, a in QUESTIONS]
     (folder / "words.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    data = f"dataset_kwargs:\n  data_files:\n    test: {folder / 'words.jsonl'}\n" if dataset_path == "json" else ""
+    data_file = "words.jsonl" if relative else folder / "words.jsonl"
+    data = f"dataset_kwargs:\n  data_files:\n    test: {data_file}\n" if dataset_path == "json" else ""
     (folder / f"{name}.yaml").write_text(
         f"task: {name}\ndataset_path: {dataset_path}\n{data}test_split: test\noutput_type: multiple_choice\n"
         "doc_to_text: 'Question: {{question}}\nAnswer:'\ndoc_to_choice: '{{choices}}'\ndoc_to_target: answer\n"
@@ -39,6 +40,19 @@ def test_local_task_file_runs_on_a_model_in_memory(tiny_model, tmp_path):
     # 4 questions: accuracy is a multiple of 1/4 in [0, 1]
     assert set(scores) >= {"tuneline_words.acc"}
     assert scores["tuneline_words.acc"] * 4 == pytest.approx(round(scores["tuneline_words.acc"] * 4))
+
+
+def test_a_relative_data_file_is_read_beside_its_task_file_from_any_folder(tiny_model, tmp_path, monkeypatch):
+    from tuneline.eval.lm_eval_bridge import run_lm_eval
+
+    write_local_task(tmp_path / "tasks", name="tuneline_words_relative", relative=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the harness alone would look for elsewhere/words.jsonl
+    model, tokenizer = tiny_model
+    scores = run_lm_eval(model, tokenizer, ["tuneline_words_relative"], include_path=str(tmp_path / "tasks"),
+                         batch_size=4)
+    assert 0.0 <= scores["tuneline_words_relative.acc"] <= 1.0
 
 
 def test_offline_hub_task_is_named_instead_of_hanging(tiny_model, tmp_path, monkeypatch):

@@ -2,7 +2,9 @@
 in memory (its HFLM wrapper accepts a loaded transformers/PEFT model).
 
 Local task files work: `include_path` adds a folder of task YAMLs (a task whose
-`dataset_path` is `json`/`csv`/`parquet` with local `data_files` runs offline). Before
+`dataset_path` is `json`/`csv`/`parquet` with local `data_files` runs offline). A relative
+`data_files` path is read beside its YAML file when the file is there (the harness alone reads it
+from the working directory, so the same task broke when run from another folder). Before
 running, every task's dataset is checked: when the hub is needed but disabled
 (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE) or unreachable and the dataset is not cached, the
 error names those tasks instead of letting the harness hang in download retries.
@@ -63,6 +65,40 @@ def leaf_task_configs(manager, name: str) -> dict[str, dict[str, Any]]:
     return {name: config}
 
 
+def _beside(value, folder: Path):
+    """`data_files` (a path, a list, or {split: either}) with each relative path that names a file
+    in `folder` made absolute; other paths as they are."""
+    if isinstance(value, dict):
+        return {key: _beside(item, folder) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_beside(item, folder) for item in value]
+    if isinstance(value, str) and not Path(value).expanduser().is_absolute() and (folder / value).exists():
+        return str((folder / value).resolve())
+    return value
+
+
+def task_specs(manager, tasks: list[str]) -> list:
+    """The task list for the harness: a local task file whose `data_files` name files beside it
+    becomes its config with those paths absolute; every other task stays a name."""
+    from lm_eval.tasks._index import Kind
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    specs: list = []
+    for name in tasks:
+        entry = manager.task_index.get(name)
+        if entry is None or entry.kind != Kind.TASK or entry.yaml_path is None:
+            specs.append(name)
+            continue
+        config = load_yaml(entry.yaml_path)
+        files = (config.get("dataset_kwargs") or {}).get("data_files")
+        resolved = _beside(files, Path(entry.yaml_path).parent) if files is not None else None
+        if resolved == files:
+            specs.append(name)
+        else:
+            specs.append(config | {"task": name, "dataset_kwargs": config["dataset_kwargs"] | {"data_files": resolved}})
+    return specs
+
+
 def needs_hub(config: dict[str, Any]) -> str | None:
     """The hub dataset a task downloads, or None when its data is local or cached."""
     dataset = config.get("dataset_path")
@@ -116,7 +152,7 @@ def run_lm_eval(model, tokenizer, tasks: list[str], include_path: str | None = N
     check_tasks_available(manager, tasks)
     wrapped = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
                    device=str(next(model.parameters()).device))
-    output = lm_eval.simple_evaluate(model=wrapped, tasks=tasks, limit=limit, num_fewshot=num_fewshot,
+    output = lm_eval.simple_evaluate(model=wrapped, tasks=task_specs(manager, tasks), limit=limit, num_fewshot=num_fewshot,
                                      task_manager=manager, log_samples=False, bootstrap_iters=0,
                                      apply_chat_template=apply_chat_template, verbosity="WARNING")
     scores: dict[str, float] = {}

@@ -52,7 +52,8 @@ class JudgeConfig(Strict):
 
 class LmEvalConfig(Strict):
     tasks: list[str] = Field(default_factory=list, description="lm-eval task, group or tag names")
-    include_path: str | None = Field(None, description="folder of local lm-eval task YAML files")
+    include_path: str | None = Field(None, description="folder of local lm-eval task YAML files (a relative "
+                                        "data_files path is read beside its YAML file)")
     limit: float | None = Field(None, gt=0, description="examples per task (a fraction if < 1); None: all")
     num_fewshot: int | None = Field(None, ge=0, description="few-shot examples; None: the task's default")
     apply_chat_template: bool = Field(False, description="render lm-eval prompts with the model's chat template")
