@@ -33,11 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 SUBSETS = ("helpful", "harmless")
 
 
-def split_files(data_dir: Path, held_out: int, select: int, out: Path) -> dict[str, int]:
-    """train.jsonl (both subsets, in alternation), eval.jsonl and eval_<subset>.jsonl: the held-out
+def split_files(data_dir: Path, held_out: int, select: int, out: Path,
+                subsets: tuple[str, ...] = SUBSETS) -> dict[str, int]:
+    """train.jsonl (the subsets in alternation), eval.jsonl and eval_<subset>.jsonl: the held-out
     pairs, or with `select` the last `select` pairs before them (the held-out ones then unused)."""
     train, evaluation, counts = {}, {}, {}
-    for subset in SUBSETS:
+    for subset in subsets:
         rows = (data_dir / f"hh_rlhf_{subset}_base_dev.jsonl").read_text().splitlines()
         train[subset], held = rows[:-held_out], rows[-held_out:]
         if select:
@@ -138,6 +139,8 @@ def main() -> None:
     parser.add_argument("--curve-pairs", type=int, default=0,
                         help="pairs (both subsets alternating) the stage scores at each evaluation, inside the "
                              "time budget (0: all the scored pairs); the per-subset table always scores all")
+    parser.add_argument("--subsets", nargs="+", choices=SUBSETS, default=list(SUBSETS),
+                        help="HH subsets to train and score on (helpful alone: the safety example's win-rate judge)")
     parser.add_argument("--output-dir", type=Path, default=REPO / "runs" / "benchmarks" / "hh-reward")
     args = parser.parse_args()
     if args.context_messages is not None and args.context_messages < 0:
@@ -147,9 +150,9 @@ def main() -> None:
 
     out = args.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    counts = split_files(args.data_dir.resolve(), args.held_out, args.select, out)
+    counts = split_files(args.data_dir.resolve(), args.held_out, args.select, out, tuple(args.subsets))
     config = out / "hh_reward.yaml"
-    scored = 2 * (args.select or args.held_out)
+    scored = len(args.subsets) * (args.select or args.held_out)
     config.write_text(yaml.safe_dump(pipeline(out, args, scored), sort_keys=False))
     started = time.monotonic()
     run_dir = run_pipeline(config, output_dir=str(out / "runs"))
@@ -173,7 +176,7 @@ def main() -> None:
                "accuracy_before": metrics.get("pairwise_accuracy_before"), "curve": curve,
                "train_pairs_read": metrics.get("train_pairs"), "head_l2": metrics.get("head_l2"),
                "subsets": {subset: subset_scores(stage / "model", out / f"eval_{subset}.jsonl", args.max_length)
-                           for subset in SUBSETS}}
+                           for subset in args.subsets}}
     (run_dir / "hh_reward_results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(("SELECTION pairs (from the training part), not the held-out ones\n" if args.select else "") +
           f"reward model on {args.model} ({args.adapter}; pooling {args.pooling}, context_messages "
