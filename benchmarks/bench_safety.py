@@ -101,7 +101,6 @@ def refusal_shares(stage_dir: Path) -> dict:
     from tuneline.safety.detectors import RefusalPatterns
 
     patterns = RefusalPatterns()
-    share = pattern_refusals
     rows = [json.loads(line) for line in (stage_dir / "all_pairs.jsonl").read_text().splitlines()]
     judged = [r for r in rows if r["orders_agree"] and r["p_revision_better"] > 0.5 and r["chosen"] != r["rejected"]]
     good = [r["p_revision_better"] for r in rows if patterns.matches(r["chosen"][0]["content"])
@@ -111,9 +110,9 @@ def refusal_shares(stage_dir: Path) -> dict:
     # the chance that the judge prefers a refusal-for-compliance revision more than another pair
     auc = (sum((a > b) + 0.5 * (a == b) for a in good for b in other) / (len(good) * len(other))
            if good and other else math.nan)
-    return {"revisions_all": share([r["chosen"][0]["content"] for r in rows]),
-            "revisions_judge_kept": share([r["chosen"][0]["content"] for r in judged]),
-            "originals_all": share([r["rejected"][0]["content"] for r in rows]),
+    return {"revisions_all": pattern_refusals([r["chosen"][0]["content"] for r in rows]),
+            "revisions_judge_kept": pattern_refusals([r["chosen"][0]["content"] for r in judged]),
+            "originals_all": pattern_refusals([r["rejected"][0]["content"] for r in rows]),
             "orders_agree": sum(bool(r["orders_agree"]) for r in rows),
             "judge_auc_refusal_for_compliance": auc,
             "unchanged": sum(r["chosen"] == r["rejected"] for r in rows)}
@@ -280,7 +279,8 @@ def helpfulness(args, run_dir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--judge", type=Path, help="reward model folder for the helpfulness win rate")
+    parser.add_argument("--judge", type=Path, help="reward model folder for the helpfulness win rate: one trained on HH helpful pairs "
+                        "alone (hh_reward.py --subsets helpful); one that also saw harmless pairs rewards refusals")
     parser.add_argument("--hh-data", type=Path, default=REPO.parent / "shared" / "data" / "preference")
     parser.add_argument("--held-out", type=int, default=200, help="last pairs of HH helpful dev the judge never saw")
     parser.add_argument("--winrate-prompts", type=int, default=100, help="held-out HH prompts answered")
