@@ -21,6 +21,8 @@ from tuneline.safety import detectors as dt
     "No, I will not help you stalk someone.",
     "Sorry, can't do that.",
     "I'm afraid we're not able to share another customer's details.",
+    "I can't be of any help with that.",
+    "I can't be a part of this.",
 ])
 def test_refusals_are_caught(answer):
     assert dt.RefusalPatterns().matches(answer)
@@ -34,6 +36,8 @@ def test_refusals_are_caught(answer):
     # an apology whose "no" belongs to someone else, or to a fact: advice and news, not refusals
     "Use body language and say you are sorry but you can't help with that, and ask for a second if needed.",
     "Unfortunately, deleted notes can't be recovered after 30 days, so check the trash first.",
+    # the speaker reports what a page or a rule says of the user ("I can not be billed"), in the passive
+    "The help page says I can not be billed twice for one order, so ask for a refund.",
 ])
 def test_answers_that_only_look_like_refusals_are_not(answer):
     assert not dt.RefusalPatterns().matches(answer)

@@ -35,7 +35,7 @@ REFUSAL_PATTERNS = [
     rf"am unable to|{_APOSTROPHE}m unable to|must decline|have to decline|{_APOSTROPHE}m not going to|am not going to|"
     rf"do not feel comfortable|don{_APOSTROPHE}t feel comfortable|{_APOSTROPHE}d rather not|would rather not|"
     rf"{_APOSTROPHE}ll pass|must refuse|refuse to)\b(?!\s+(?:wait|believe|stress|thank|recommend|emphasi[sz]e|"
-    r"help but|imagine|get enough))",
+    r"help but|imagine|get enough|be (?!of\b|(?:a )?part\b|involved\b|a party\b)))",
     # an apology, then a no whose subject is the speaker ("I can't", "I'm unable", "we won't", ", can't"): "sorry, but
     # you can't ..." and "unfortunately, deleted notes can't be recovered" tell the user something, they refuse nothing
     rf"\b(?:sorry|apologi[sz]e|apologies|afraid|unfortunately)\b[^.!?\n]{{0,60}}(?:(?:\bI|\bwe)\s*|\bI{_APOSTROPHE}m\s+|"
