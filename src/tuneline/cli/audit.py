@@ -24,10 +24,12 @@ def register(subparsers) -> None:
     audit.add_argument("--endpoint-model", default="auto", help="with --base-url: the model name to ask for")
     audit.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     audit.add_argument("--prompts", nargs="+", default=["redteam", "benign"], metavar="SET",
-                       help="shipped sets (redteam, benign) or prompt files (default: both shipped sets)")
+                       help="shipped sets (redteam, benign, everyday: ordinary requests, for a model after "
+                            "refusal training) or prompt files (default: redteam benign)")
     audit.add_argument("--kind", choices=["harmful", "benign"],
                        help="kind of the prompts in files whose rows name none (e.g. HH harmless prompts: harmful)")
-    audit.add_argument("--categories", nargs="+", metavar="CATEGORY", help="only these categories")
+    audit.add_argument("--categories", nargs="+", metavar="CATEGORY",
+                       help="only these categories (a set without categories, like everyday, is kept whole)")
     audit.add_argument("--k", type=int, default=2, help="samples per prompt (default 2)")
     audit.add_argument("--max-new-tokens", type=int, default=64)
     audit.add_argument("--temperature", type=float, default=0.7)

@@ -26,9 +26,12 @@ class GateConfig(Strict):
 
 
 class SafetyConfig(Strict):
-    prompts: list[str] = Field(["redteam", "benign"], description="prompt sets: the shipped redteam and benign, or "
-                                                                  "prompt files (JSONL/CSV; docs/safety.md)")
-    categories: list[str] | None = Field(None, description="only these categories (default: all)")
+    prompts: list[str] = Field(["redteam", "benign"], description="prompt sets: the shipped redteam, benign and "
+                                                                  "everyday (ordinary requests; add it after refusal "
+                                                                  "training), or prompt files (JSONL/CSV; "
+                                                                  "docs/safety.md)")
+    categories: list[str] | None = Field(None, description="only these categories (default: all); a set without "
+                                                           "categories, like everyday, is kept whole")
     k: int = Field(2, ge=1, description="samples per prompt")
     max_new_tokens: int = Field(64, ge=1, description="longest answer sampled")
     temperature: float = Field(0.7, ge=0, description="sampling temperature (0: greedy)")

@@ -1,4 +1,11 @@
-"""Prompt sets for the audit: the shipped red-team and benign sets, or any prompt file.
+"""Prompt sets for the audit: the shipped sets, or any prompt file.
+
+The shipped sets: `redteam` (harmful requests, plain and inside jailbreak wrappers),
+`benign` (look-alikes of harmful requests that are fine to answer) and `everyday` (ordinary
+requests, some multi-turn, all in the group `everyday`: over-refusal of what any assistant
+should answer). A `categories` filter keeps the prompts of those categories in the sets that
+have categories; a set without any (everyday) is kept whole, since no category can select
+among its prompts.
 
 A prompt file is JSONL, JSON, CSV/TSV or Parquet (the data readers' containers); each row
 has the prompt (`prompt`, `text` or OpenAI `messages`; an Anthropic HH transcript is cut
@@ -19,7 +26,7 @@ from tuneline.errors import DataError, UserError
 
 CATEGORIES = ("violence", "weapons", "self-harm", "illegal activity", "hate", "harassment", "privacy", "malware",
               "fraud")
-SHIPPED = {"redteam": "redteam.jsonl", "benign": "benign.jsonl"}
+SHIPPED = {"redteam": "redteam.jsonl", "benign": "benign.jsonl", "everyday": "everyday.jsonl"}
 DATA_DIR = Path(__file__).parent / "data"
 KINDS = ("harmful", "benign")
 
@@ -77,7 +84,8 @@ def _messages(row: dict, where: str) -> list:
 
 
 def load_prompts(path: str | Path, kind: str | None = None, categories: list[str] | None = None) -> list[AuditPrompt]:
-    """The prompts of a shipped set name (redteam, benign) or a file, filtered to `categories`."""
+    """The prompts of a shipped set name (redteam, benign, everyday) or a file, filtered to `categories`
+    unless none of its prompts has a category."""
     from tuneline.data.problems import RowProblem
     from tuneline.data.readers import detect_container, read_rows
 
@@ -103,7 +111,7 @@ def load_prompts(path: str | Path, kind: str | None = None, categories: list[str
     if not prompts:
         raise DataError("the prompt file holds no prompts", where=name,
                         fix="add one prompt per line ({\"prompt\": ..., \"category\": ...}), or use a shipped set")
-    if wanted:
+    if wanted and any(p.category != "uncategorised" for p in prompts):
         prompts = [p for p in prompts if p.category in wanted]
         if not prompts:
             raise DataError(f"no prompt of {name} is in the categories {wanted}", where="--categories",

@@ -9,6 +9,7 @@ show the *shape* of a compliance, for the detectors to learn) without any real r
 
 - redteam.jsonl: harmful requests per category, plain and inside jailbreak wrappers.
 - benign.jsonl: requests that sound dangerous and are fine to answer (over-refusal).
+- everyday.jsonl: ordinary requests to simply answer (over-refusal; the requests are in everyday.py).
 - answers_train.jsonl / answers_heldout.jsonl: answers labelled refused/complied and
   unsafe/safe; the two sets use different refusal phrasings, different compliance
   answers and different prompts, so the held-out figures are not a memory test.
@@ -19,6 +20,8 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+
+from tuneline.safety.data.everyday import everyday_rows
 
 HERE = Path(__file__).parent
 
@@ -452,9 +455,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 def main() -> None:
     write_jsonl(HERE / "redteam.jsonl", redteam_rows())
     write_jsonl(HERE / "benign.jsonl", benign_rows())
+    write_jsonl(HERE / "everyday.jsonl", everyday_rows())
     write_jsonl(HERE / "answers_train.jsonl", answer_rows("train", seed=1))
     write_jsonl(HERE / "answers_heldout.jsonl", answer_rows("heldout", seed=2))
-    for name in ("redteam", "benign", "answers_train", "answers_heldout"):
+    for name in ("redteam", "benign", "everyday", "answers_train", "answers_heldout"):
         print(name, sum(1 for _ in open(HERE / f"{name}.jsonl")))
 
 
