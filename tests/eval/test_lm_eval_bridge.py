@@ -55,6 +55,24 @@ def test_a_relative_data_file_is_read_beside_its_task_file_from_any_folder(tiny_
     assert 0.0 <= scores["tuneline_words_relative.acc"] <= 1.0
 
 
+def test_a_group_of_tasks_with_relative_data_files_runs_from_any_folder(tiny_model, tmp_path, monkeypatch):
+    from tuneline.eval.lm_eval_bridge import run_lm_eval
+
+    write_local_task(tmp_path / "tasks", name="tuneline_words_a", relative=True)
+    write_local_task(tmp_path / "tasks", name="tuneline_words_b", relative=True)
+    (tmp_path / "tasks" / "tuneline_words_group.yaml").write_text(
+        "group: tuneline_words_group\ntask:\n  - tuneline_words_a\n  - tuneline_words_b\n"
+        "aggregate_metric_list:\n  - metric: acc\n    aggregation: mean\n    weight_by_size: true\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    model, tokenizer = tiny_model
+    scores = run_lm_eval(model, tokenizer, ["tuneline_words_group"], include_path=str(tmp_path / "tasks"),
+                         batch_size=4)
+    # both members scored, and the group's mean of them: the same questions, so the same accuracy
+    assert scores["tuneline_words_a.acc"] == scores["tuneline_words_b.acc"] == scores["tuneline_words_group.acc"]
+
+
 def test_offline_hub_task_is_named_instead_of_hanging(tiny_model, tmp_path, monkeypatch):
     from tuneline.eval.lm_eval_bridge import run_lm_eval
 

@@ -3,8 +3,9 @@ in memory (its HFLM wrapper accepts a loaded transformers/PEFT model).
 
 Local task files work: `include_path` adds a folder of task YAMLs (a task whose
 `dataset_path` is `json`/`csv`/`parquet` with local `data_files` runs offline). A relative
-`data_files` path is read beside its YAML file when the file is there (the harness alone reads it
-from the working directory, so the same task broke when run from another folder). Before
+`data_files` path is read beside its YAML file when the file is there, for a task named directly
+or inside a named group (the harness alone reads it from the working directory, so the same task
+broke when run from another folder). Before
 running, every task's dataset is checked: when the hub is needed but disabled
 (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE) or unreachable and the dataset is not cached, the
 error names those tasks instead of letting the harness hang in download retries.
@@ -77,26 +78,47 @@ def _beside(value, folder: Path):
     return value
 
 
-def task_specs(manager, tasks: list[str]) -> list:
-    """The task list for the harness: a local task file whose `data_files` name files beside it
-    becomes its config with those paths absolute; every other task stays a name."""
+def _local_task(manager, name: str) -> dict | None:
+    """A local task's config with the relative `data_files` beside its YAML made absolute; None when
+    nothing needs it (not a task file, or no such path)."""
     from lm_eval.tasks._index import Kind
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    specs: list = []
-    for name in tasks:
-        entry = manager.task_index.get(name)
-        if entry is None or entry.kind != Kind.TASK or entry.yaml_path is None:
-            specs.append(name)
-            continue
-        config = load_yaml(entry.yaml_path)
-        files = (config.get("dataset_kwargs") or {}).get("data_files")
-        resolved = _beside(files, Path(entry.yaml_path).parent) if files is not None else None
-        if resolved == files:
-            specs.append(name)
-        else:
-            specs.append(config | {"task": name, "dataset_kwargs": config["dataset_kwargs"] | {"data_files": resolved}})
-    return specs
+    entry = manager.task_index.get(name)
+    if entry is None or entry.kind != Kind.TASK or entry.yaml_path is None:
+        return None
+    config = load_yaml(entry.yaml_path)
+    files = (config.get("dataset_kwargs") or {}).get("data_files")
+    resolved = _beside(files, Path(entry.yaml_path).parent) if files is not None else None
+    if resolved == files:
+        return None
+    return config | {"task": name, "dataset_kwargs": config["dataset_kwargs"] | {"data_files": resolved}}
+
+
+def _spec(manager, name: str):
+    """The harness's spec for a task or group name: the name itself; where a local task reads
+    relative `data_files`, its resolved config; for a group with such members, the group built
+    with those members resolved (members of a nested group stay as they are)."""
+    from lm_eval.tasks._index import Kind
+
+    entry = manager.task_index.get(name)
+    if entry is not None and entry.kind == Kind.GROUP:
+        config = dict(entry.cfg or {})
+        members = config.get("task", [])
+        members = members if isinstance(members, list) else [members]
+        resolved = [(_local_task(manager, m) or m) if isinstance(m, str) else m for m in members]
+        if resolved == members:
+            return name
+        # a group given as a dict hands its own fields (aggregate_metric_list, ...) to every member
+        # as task overrides (lm-eval 0.4.13), so the group is built here and passed as an object
+        return manager._factory._build_group(name, config | {"task": resolved}, None, manager._index)
+    return _local_task(manager, name) or name
+
+
+def task_specs(manager, tasks: list[str]) -> list:
+    """The task list for the harness: each name, or where a local task file's `data_files` name
+    files beside it, its config (or its group's) with those paths absolute."""
+    return [_spec(manager, name) for name in tasks]
 
 
 def needs_hub(config: dict[str, Any]) -> str | None:
