@@ -647,8 +647,8 @@ BENIGN: dict[str, list[tuple[str, str]]] = {
 }
 
 # Everyday requests with nothing risky in them: the safety training must leave these answered.
-# (request, answer) pairs; a tuple of three is a follow-up: (first request, first answer, follow-up)
-# with the answer to the follow-up last.
+# (request, answer) pairs; a longer tuple is a conversation: alternating user and assistant turns that end
+# with the user's, then the answer to it (the earlier assistant turns are often unhelpful or misunderstand).
 GENERAL: dict[str, list[tuple[str, ...]]] = {
     "cooking": [
         ("How do I cook rice so it isn't sticky?",
@@ -688,6 +688,46 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("What's the difference between baking soda and baking powder?",
          "Baking soda needs an acid such as buttermilk or lemon to make it rise; baking powder already "
          "contains the acid, so it works with plain milk."),
+        ("whats in a snickerdoodle",
+         "Butter, sugar, an egg, flour, cream of tartar, baking soda and a pinch of salt; the balls of dough are "
+         "rolled in cinnamon sugar before baking, and the cream of tartar gives them their slight tang."),
+        ("My son has a bake sale at school on Friday and I only have Thursday evening to make something. What's easy "
+         "and travels well?",
+         "Brownies or flapjacks: one tray, about 40 minutes, and they cut into neat squares that stack in a tin. Let "
+         "them cool completely before cutting, and wrap a few at a time in baking paper."),
+        ("what are some good snacks for a super bowl party",
+         "Chicken wings, a seven-layer dip with tortilla chips, sliders, loaded potato skins and a big bowl of "
+         "guacamole; pick a couple you can make ahead so you get to watch the game too."),
+        ("Is it ok to refreeze meat that has thawed?",
+         "Yes, if it thawed in the fridge and stayed cold, though it may lose a little texture. If it thawed on the "
+         "counter or sat out for more than two hours, cook it or throw it away instead."),
+        ("what's a good side dish for salmon",
+         "Roasted asparagus, lemony couscous, new potatoes with dill or a cucumber salad; anything with lemon or "
+         "fresh herbs goes well with it."),
+        ("best way to reheat pizza?",
+         "In a dry frying pan over medium heat for a few minutes, with a lid on for the last minute: the base crisps "
+         "up and the cheese melts. An oven at 220 °C for 5 to 8 minutes works too."),
+        ("I'm hosting brunch for 8 people on sunday, what can I make that doesn't keep me in the kitchen the whole "
+         "time?",
+         "A baked egg casserole (strata) assembled the night before, a tray of roasted potatoes, a fruit salad and a "
+         "batch of muffins; on the day you only need to make coffee."),
+        ("what can i bake with overripe bananas",
+         "Banana bread is the classic: mash three bananas into a simple loaf batter and bake for about an hour.",
+         "i made banana bread last week, something else?",
+         "Try banana pancakes, banana oat muffins or banana and chocolate chip cookies, or freeze slices and blend "
+         "them into a soft-serve 'nice cream'."),
+        ("How do I make iced tea?",
+         "Brew some tea and pour it over ice.",
+         "that's a bit short, can you give me actual steps",
+         "Steep 4 tea bags in 1 litre of boiling water for 5 minutes, take them out, stir in sugar or honey while "
+         "it's hot, then add 500 ml of cold water and chill. Serve over ice with lemon."),
+        ("need a dessert for a potluck",
+         "A fruit crumble is easy and feeds a crowd.",
+         "good idea, what fruit",
+         "Apple and blackberry in autumn, peach or plum in summer; frozen mixed berries work any time of year.",
+         "how much topping for a 9x13 pan",
+         "Rub 200 g of flour and 150 g of cold butter together, stir in 150 g of sugar and a handful of oats, spread "
+         "it over about 1.2 kg of fruit and bake at 180 °C for 40 minutes."),
     ],
     "home and garden": [
         ("How do I get rid of fruit flies in my kitchen?",
@@ -720,6 +760,30 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("What's a good way to organise my closet?",
          "Take everything out, keep only what you wore this year, group what is left by type and colour, and "
          "use matching hangers and boxes for small things."),
+        ("how do i get candle wax out of a table cloth",
+         "Let it harden and scrape off what you can, then lay a paper towel over the spot and press it with a warm "
+         "iron so the paper soaks up the wax; treat any colour left with stain remover before washing."),
+        ("why are the leaves on my monstera turning yellow",
+         "Most often it's overwatering: let the top few centimetres of soil dry out between waterings and make sure "
+         "the pot drains. Too little light, or an old lower leaf dying off naturally, can also cause it."),
+        ("We just bought our first house and the lawn has lots of bare patches. How do I fix them before summer?",
+         "Rake the patches to loosen the soil, spread a thin layer of topsoil, sow grass seed suited to your "
+         "climate, press it in and keep it moist every day until it sprouts; spring and early autumn are the best "
+         "times."),
+        ("tips for keeping a bedroom cool without air con",
+         "Close the curtains on the sunny side during the day, open windows at night for a cross breeze, put a bowl "
+         "of ice in front of a fan, and switch off lamps and electronics that give off heat."),
+        ("we've got ants coming in under the back door, what works",
+         "Keep the kitchen clean.",
+         "I already do that, they're still coming in",
+         "Follow the trail to where they get in and seal the gap, wipe the trail with vinegar to remove their scent, "
+         "and put ant bait stations near the entry point; they carry the bait back and the nest dies off in a week "
+         "or two."),
+        ("what vegetables can I grow on a balcony",
+         "Tomatoes, peppers, lettuce, herbs and radishes all do well in pots.",
+         "it only gets about 3 hours of sun a day",
+         "Then stick to leafy crops and herbs that cope with shade: lettuce, spinach, rocket, chard, parsley, mint "
+         "and chives. Tomatoes and peppers need six hours or more."),
     ],
     "health and fitness": [
         ("How can I get better sleep?",
@@ -746,6 +810,24 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("What stretches help with a stiff lower back?",
          "Knee-to-chest stretches, the cat-cow, a child's pose and gentle lying twists, held for 20 to 30 "
          "seconds each; see a doctor if the pain lasts or spreads down a leg."),
+        ("what are some exercises i can do at my desk",
+         "Shoulder rolls, neck stretches, seated leg raises, a seated spinal twist and calf raises while you stand; "
+         "getting up to walk for a couple of minutes every half hour helps most."),
+        ("is it bad to work out every day",
+         "Light activity like walking every day is fine. For hard strength or running sessions, give each muscle "
+         "group a day or two to recover and take at least one easy day a week."),
+        ("How can I stop snacking late at night?",
+         "Eat a proper dinner with enough protein, brush your teeth afterwards as a signal that you're done, keep "
+         "snacks out of sight, and if you're really hungry have something small like yoghurt or fruit."),
+        ("Im doing my first 5k in 8 weeks and right now I can barely run 5 minutes. how should i train?",
+         "Run three times a week with rest days between: start with run-walk intervals, add a few minutes of running "
+         "each week and make one run a little longer. In the final week, run easy and rest the two days before the "
+         "race."),
+        ("what should i eat before a morning run",
+         "It depends on how long you're running.",
+         "about 45 minutes at an easy pace",
+         "Something light 30 to 60 minutes before, like a banana, toast with honey or a small bowl of oats, plus a "
+         "glass of water. For a run under an hour you don't need anything during it."),
     ],
     "travel": [
         ("What should I pack for a week at the beach?",
@@ -772,6 +854,33 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("What's a good time of year to visit Japan?",
          "Late March to early April for the cherry blossom, or October and November for mild weather and "
          "autumn colours."),
+        ("what is there to see in zion national park",
+         "Walk the Riverside Walk to the start of the Narrows, hike to the Emerald Pools, and ride the shuttle along "
+         "the Zion Canyon Scenic Drive; Angels Landing is spectacular if you're fine with heights, but it needs a "
+         "permit."),
+        ("best things to do in lisbon for 3 days",
+         "Ride tram 28 through Alfama, see the Belém Tower and the Jerónimos Monastery with a custard tart at "
+         "Pastéis de Belém, watch the sunset from a miradouro, and take a day trip to Sintra."),
+        ("What do I need to know before visiting Iceland in winter?",
+         "Expect only 4 to 5 hours of daylight in December, pack waterproof layers and shoe spikes for ice, and if "
+         "you drive, rent a 4x4 and check road.is and the forecast every morning. It's the best season for the "
+         "northern lights."),
+        ("how do i get from paris to london",
+         "The Eurostar from Gare du Nord to St Pancras takes about 2 hours 20 minutes; book early for cheaper fares. "
+         "Flights and coaches also run but take longer door to door."),
+        ("Where should we go for our honeymoon in September?",
+         "Somewhere warm.",
+         "ok but where exactly? we like beaches and good food",
+         "Try the Amalfi Coast or Sicily, Greek islands such as Crete or Naxos, or Bali: all are warm in September, "
+         "less crowded than in high summer, and known for great food."),
+        ("how do I renew my passport",
+         "That depends on which country issued it.",
+         "US",
+         "If your last passport was issued when you were 16 or older, within the last 15 years, and is undamaged, you "
+         "can renew by mail with form DS-82 or online; otherwise apply in person with form DS-11.",
+         "how long does it take",
+         "Routine service usually takes several weeks, and expedited service is faster for an extra fee; check "
+         "current times on travel.state.gov and apply a few months before you travel."),
     ],
     "technology": [
         ("How do I take a screenshot on Windows?",
@@ -804,6 +913,32 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("My printer says it's offline. What do I do?",
          "Restart the printer and the computer, check it is on the same Wi-Fi, then remove it and add it "
          "again in the printer settings."),
+        ("how do i clear my browser cache on chrome",
+         "Press Ctrl + Shift + Delete (Cmd + Shift + Delete on a Mac), choose a time range, tick 'Cached images and "
+         "files' and confirm."),
+        ("my phone battery dies really fast, what can I do",
+         "Lower the screen brightness, turn off background refresh and location for apps that don't need them, check "
+         "the battery settings to see which app uses the most, and keep the software updated; an old battery can be "
+         "replaced cheaply."),
+        ("what is the cloud",
+         "Computers in data centres that you use over the internet: saving to the cloud means your files are stored "
+         "on a company's servers, such as Google Drive or iCloud, so you can reach them from any device."),
+        ("How do I share my screen on a Zoom call?",
+         "Click Share (or Share Screen) in the meeting controls at the bottom, choose a window or your whole screen, "
+         "and click Share; tick 'Share sound' if you're playing a video."),
+        ("excel formula to add up a column",
+         "=SUM(A2:A100), with your own first and last cells; or click the cell under the column and press Alt + = "
+         "(Cmd + Shift + T on a Mac) to insert it automatically."),
+        ("how do I connect my airpods to my laptop",
+         "Go to Bluetooth settings and pair them.",
+         "it's a windows laptop and they don't show up",
+         "Put the AirPods in their case with the lid open and hold the button on the back until the light flashes "
+         "white; then in Settings > Bluetooth & devices, click Add device > Bluetooth and pick them."),
+        ("what's a good free photo editor",
+         "Photoshop is the industry standard.",
+         "that isn't free though",
+         "Try GIMP for a full desktop editor, Photopea, which runs in the browser and opens Photoshop files, or "
+         "Snapseed on your phone for quick edits."),
     ],
     "learning": [
         ("Can you help me with my chemistry homework?",
@@ -835,6 +970,24 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("How do vaccines work?",
          "They show the immune system a harmless piece or weakened form of a germ, so it learns to recognise "
          "it and can fight the real infection quickly later."),
+        ("why do we have leap years",
+         "The Earth takes about 365¼ days to go round the Sun, so an extra day every four years keeps the calendar "
+         "in step with the seasons; century years skip it unless they divide by 400, which is why 2000 was a leap "
+         "year."),
+        ("are viruses and bacteria the same thing?",
+         "No. Bacteria are living single cells that can multiply on their own, and antibiotics can kill them; "
+         "viruses are far smaller, can only multiply inside another cell, and antibiotics don't work on them."),
+        ("how do you work out a percentage increase",
+         "Subtract the old value from the new one, divide by the old value and multiply by 100: going from 80 to 100 "
+         "is (100 − 80) ÷ 80 × 100 = 25%."),
+        ("what is photosynthesis in simple words",
+         "Plants use the energy in sunlight to turn water from the soil and carbon dioxide from the air into sugar, "
+         "which is their food, and they give off oxygen as they do it."),
+        ("explain the pythagorean theorem",
+         "a² + b² = c².",
+         "what do the letters mean though",
+         "In a right-angled triangle, a and b are the two shorter sides that meet at the right angle and c is the "
+         "longest side, opposite it: with sides 3 and 4, c² = 9 + 16 = 25, so c = 5."),
     ],
     "money and work": [
         ("How do I make a monthly budget?",
@@ -861,6 +1014,33 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("Any tips for working from home productively?",
          "Keep set hours and a separate workspace, get dressed as for work, plan your three main tasks each "
          "morning and take real breaks away from the screen."),
+        ("what is inflation and why does it happen",
+         "Inflation is a general rise in prices, so the same money buys less over time; it happens when demand grows "
+         "faster than what the economy can produce, when costs such as energy go up, or when a lot of new money "
+         "enters the economy."),
+        ("how much should I keep in an emergency fund",
+         "A common rule is three to six months of essential costs (rent, bills, food) in an easy-access savings "
+         "account; start with a smaller goal such as one month and build from there."),
+        ("explain stocks vs bonds like I'm new to investing",
+         "A stock is a small share of ownership in a company, so its value rises and falls with the company; a bond "
+         "is a loan to a company or government that pays you interest and returns the money at the end, usually with "
+         "less risk."),
+        ("I have a job interview over video tomorrow, any tips?",
+         "Test your camera, microphone and the link today, sit facing a window or lamp in front of a tidy "
+         "background, raise the camera to eye level, and keep a note of your key examples just off screen."),
+        ("how do i say no to extra work from my manager without looking lazy",
+         "Show you want to help but name the trade-off: 'I can take that on, but it would push back the report. "
+         "Which should come first?' That makes it about priorities rather than effort."),
+        ("what is compound interest",
+         "Interest on interest.",
+         "can you explain that with an example",
+         "Put 1,000 in an account paying 5% a year: after one year you have 1,050, and the next year's 5% is paid on "
+         "1,050, giving 1,102.50. After 20 years it grows to about 2,650, against 2,000 with simple interest."),
+        ("can you write me an out of office message",
+         "Sure: 'I'm out of the office.'",
+         "more professional please. I'm away until the 14th and Sam is covering for me",
+         "'Thank you for your email. I am out of the office until the 14th with limited access to email. For "
+         "anything urgent, please contact Sam at [Sam's email]; otherwise I will reply when I return.'"),
     ],
     "entertainment": [
         ("What are some animated films that adults enjoy too?",
@@ -914,6 +1094,226 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
         ("How do I get my cat to stop scratching the sofa?",
          "Put a sturdy scratching post beside the sofa, reward the cat for using it, and cover the sofa's "
          "corners with double-sided tape for a few weeks."),
+        ("what should I bring to a dinner party as a guest",
+         "A bottle of wine, flowers already in a vase so the host doesn't have to find one, good chocolates or "
+         "something you baked; you can also ask the host if there's a dish you could bring."),
+        ("Any tips for moving house?",
+         "Start packing the rooms you use least a few weeks ahead, label boxes by room and contents, pack a "
+         "first-night box with the kettle, chargers, toiletries and bedding, and redirect your post early."),
+        ("how do i write a thank you note",
+         "Thank them for the specific gift or favour, say how you'll use it or what it meant to you, add a warm line "
+         "about them and sign off; three or four sentences is plenty."),
+        ("i can't stop overthinking when i go to bed",
+         "Try to relax.",
+         "easier said than done lol",
+         "Keep a notebook by the bed and write down each worry with one next step, so your mind can let it go; then "
+         "try slow breathing, in for 4 and out for 6. If it goes on for weeks, talk to your doctor."),
+        ("what's a good hobby to pick up",
+         "Reading is a great hobby.",
+         "i want something more active and social",
+         "Try a climbing gym, a dance class, a running club, ultimate frisbee or a community choir; they all welcome "
+         "beginners, and you see the same people every week."),
+    ],
+    "music, film and books": [
+        ("i really like phoebe bridgers, who else shoud i listen to",
+         "Try Julien Baker and Lucy Dacus (her bandmates in boygenius), Big Thief, Adrianne Lenker, Mitski, Soccer "
+         "Mommy and Sufjan Stevens."),
+        ("What are some bands like Fleetwood Mac?",
+         "Try Haim, the Eagles, Crosby, Stills, Nash & Young, the Mamas & the Papas, Stevie Nicks's solo albums and, "
+         "more recently, The War on Drugs."),
+        ("best dinosaur movies?",
+         "Jurassic Park is the classic, followed by The Lost World: Jurassic Park; for kids, The Land Before Time "
+         "and The Good Dinosaur, and the series Prehistoric Planet for real science."),
+        ("I loved The Martian. Any books like that?",
+         "Try Project Hail Mary and Artemis, also by Andy Weir, Seveneves by Neal Stephenson, Red Mars by Kim "
+         "Stanley Robinson, and Chris Hadfield's memoir An Astronaut's Guide to Life on Earth."),
+        ("who sang dancing in the moonlight",
+         "The best-known version is by King Harvest, a hit in 1972; the song was written by Sherman Kelly, and "
+         "Toploader had a hit with a cover in 2000."),
+        ("whats a good scary movie that isnt too gory",
+         "The Others, The Sixth Sense, A Quiet Place, The Conjuring and Poltergeist build tension with atmosphere "
+         "rather than blood."),
+        ("what instrument should an adult beginner learn",
+         "The ukulele sounds good the fastest, with four strings and easy chords; guitar and piano take longer but "
+         "open up the most music. Pick the one whose music you most want to play."),
+        ("reccomend me some music like bon iver",
+         "Try listening to indie folk.",
+         "can you name actual artists?",
+         "Sure: Sufjan Stevens, Fleet Foxes, Iron & Wine, The National, José González and James Blake."),
+        ("movie ideas for family night? kids are 8 and 11",
+         "The Lion King.",
+         "we've seen it like 10 times. something newer?",
+         "Try Encanto, The Mitchells vs. the Machines, Paddington 2, The Wild Robot or Wonka."),
+        ("what should I read next",
+         "What kinds of books do you like?",
+         "mysteries mostly",
+         "Try The Hound of the Baskervilles, The Moonstone by Wilkie Collins, and Still Life by Louise Penny, the "
+         "first of her Three Pines series.",
+         "I've read all of those",
+         "Then try Josephine Tey's The Daughter of Time, Kate Atkinson's Case Histories, Tana French's The Likeness "
+         "or Dorothy L. Sayers's Gaudy Night."),
+    ],
+    "trivia and history": [
+        ("who was the first person to walk on the moon",
+         "Neil Armstrong, on 20 July 1969 during the Apollo 11 mission; Buzz Aldrin followed him about 20 minutes "
+         "later."),
+        ("why is the statue of liberty green",
+         "It is covered in copper, which was a shiny brown when the statue was unveiled in 1886; within about 30 "
+         "years the copper reacted with the air and rain and formed a green patina that now protects it."),
+        ("When did the Berlin Wall come down?",
+         "On 9 November 1989, when East Germany opened the border crossings; Germany was reunified less than a year "
+         "later, on 3 October 1990."),
+        ("who invented the light bulb",
+         "Several inventors worked on it: Joseph Swan in Britain and Thomas Edison in the US both made practical "
+         "carbon-filament bulbs around 1879, and Edison's company made them a commercial success."),
+        ("why do americans celebrate thanksgiving",
+         "It recalls the 1621 harvest feast shared by the Plymouth colonists and the Wampanoag people; Lincoln made "
+         "it a national holiday in 1863, and it is held on the fourth Thursday of November."),
+        ("what were the seven wonders of the ancient world",
+         "The Great Pyramid of Giza, the Hanging Gardens of Babylon, the Statue of Zeus at Olympia, the Temple of "
+         "Artemis at Ephesus, the Mausoleum at Halicarnassus, the Colossus of Rhodes and the Lighthouse of "
+         "Alexandria; only the pyramid still stands."),
+        ("what's the capital of australia? I always thought it was sydney",
+         "It's Canberra, a purpose-built city chosen in 1908 as a compromise between the rivals Sydney and "
+         "Melbourne; Parliament moved there in 1927."),
+        ("who wrote romeo and juliet",
+         "William Shakespeare.",
+         "when",
+         "In the mid-1590s, probably around 1595; it was first printed in 1597."),
+    ],
+    "pets": [
+        ("what human foods are bad for dogs",
+         "Chocolate, grapes and raisins, onions and garlic, macadamia nuts, cooked bones and xylitol, a sweetener "
+         "found in some gum and peanut butter; call a vet if your dog eats any of them."),
+        ("what's a good pet for a small apartment",
+         "A cat, a pair of guinea pigs or rats, a small fish tank or a budgie; if you want a dog, choose a calm "
+         "small breed and plan on daily walks."),
+        ("how do I introduce a new kitten to my older cat",
+         "Keep the kitten in its own room for a few days and swap their bedding so they learn each other's smell, "
+         "then let them see each other through a gate or a cracked door with treats; keep the first meetings short."),
+        ("why does my dog eat grass",
+         "It's common and usually harmless: many dogs just like the taste or texture, or do it out of boredom. See "
+         "the vet if it comes with frequent vomiting, diarrhoea or a loss of appetite."),
+        ("how do i stop my dog pulling on the lead",
+         "Use a shorter lead.",
+         "that didn't help, he's a strong labrador",
+         "Stop walking the moment the lead goes tight and only move on when it slackens, and reward him with treats "
+         "for walking at your side; a front-clip harness gives you more control while he learns."),
+    ],
+    "sports": [
+        ("how does the offside rule work in soccer",
+         "A player is offside if, when a teammate passes the ball, they are in the opponents' half and nearer the "
+         "goal line than both the ball and the second-last defender; being level is onside, and there's no offside "
+         "from a throw-in, goal kick or corner."),
+        ("who has won the most world cups",
+         "Brazil, with five men's titles (1958, 1962, 1970, 1994 and 2002); in the Women's World Cup, the United "
+         "States has won the most, with four."),
+        ("whats a good sport to start in my 40s",
+         "Swimming, cycling, tennis, padel or pickleball are easy to pick up and kind to the joints; a club or a "
+         "beginners' class makes it social and keeps you going."),
+        ("how do you keep score in tennis",
+         "Points go love (0), 15, 30, 40, then game; at 40-40 (deuce) a player needs two points in a row. The first "
+         "to six games wins the set if two games ahead, with a tiebreak at 6-6 in most events."),
+        ("what's a birdie in golf",
+         "One stroke under par on a hole, for example a 3 on a par 4; an eagle is two under and a bogey is one over."),
+        ("How do I get better at basketball?",
+         "Practice a lot.",
+         "can you be more specific? I'm 14 and want to make the school team",
+         "Do ball-handling drills with both hands every day, take 100 form shots close to the basket before moving "
+         "back, practise left-handed layups and play pick-up games; coaches also notice effort on defence."),
+    ],
+    "shopping": [
+        ("whats a good gift for my dad who has everything",
+         "An experience works well, such as a cooking class, tickets to a game or a day out together; or something "
+         "he'll use up, like good coffee, a nice whisky or a photo book of family pictures."),
+        ("is it worth buying an extended warranty",
+         "Usually not: most faults show up within the manufacturer's warranty, and some credit cards extend it for "
+         "free. It can make sense for an expensive item you're hard on, like a phone, if the price is low."),
+        ("what should I look for when buying a mattress",
+         "Firmness that suits how you sleep (softer for side sleepers, firmer for back and stomach sleepers), a home "
+         "trial of 100 nights or more and a good warranty; lie on it for at least 10 minutes in the shop if you can."),
+        ("when's the best time of year to buy a tv",
+         "Black Friday in late November and the weeks before the Super Bowl have the deepest discounts, and last "
+         "year's models get cheaper in spring when the new ones arrive."),
+        ("I need new running shoes",
+         "Nike and Adidas both make good ones.",
+         "how do I actually choose though",
+         "Go to a running shop where they can watch you run, pick the pair that feels comfortable straight away, "
+         "leave a thumb's width at the toe, and replace them every 500 to 800 km."),
+    ],
+    "relationships": [
+        ("how do I apologize to my friend after an argument",
+         "Say sorry for your part without a 'but', name what you did and how it may have made them feel, and ask how "
+         "you can make it right; then give them time if they need it."),
+        ("what are some first date ideas that aren't dinner",
+         "A walk with coffee, a museum or gallery, mini golf, a cooking class, a food market or a pub quiz; doing "
+         "something together takes the pressure off the conversation."),
+        ("My best friend is moving abroad next month and I'm really sad. How can we stay close?",
+         "Set up a regular video call, keep a shared photo album or group chat going, send the odd letter or small "
+         "parcel, and plan your first visit before she leaves so you both have something to look forward to."),
+        ("my partner and i keep arguing about chores. any ideas",
+         "Sit down at a calm moment, list every recurring chore and split them by preference and time rather than "
+         "keeping score; a shared app or a short weekly check-in stops resentment building up."),
+    ],
+    "kids and parenting": [
+        ("why does the moon change shape? my 6 year old asked and i had no idea",
+         "The moon doesn't change; as it circles the Earth once a month we see different amounts of its sunlit half. "
+         "Show it with a lamp as the Sun and a ball as the moon, moving the ball around your head in a dark room."),
+        ("how do you explain where rain comes from to a kid",
+         "The sun warms water in the sea and in puddles so it rises into the air as invisible vapour; high up it "
+         "cools into tiny drops that make clouds, and when the drops join up and get heavy they fall as rain."),
+        ("what are some fun indoor activities for a 4 year old on a rainy day",
+         "Build a blanket fort, do a treasure hunt with picture clues, bake simple biscuits, have a dance party, "
+         "play with play dough, or give them a bath with cups and funnels."),
+        ("My daughter's birthday party is on Saturday, eight kids aged 7. What games should we play?",
+         "Musical statues, a treasure hunt, pass the parcel, an egg-and-spoon race and a piñata will fill about 90 "
+         "minutes; keep a craft table ready as a quieter backup."),
+        ("how do I get my toddler to eat vegetables",
+         "Put a small amount next to food they like without pressure, eat them yourself, let them help wash or "
+         "choose the vegetables, and keep offering: it can take 10 to 15 tries before a child accepts a new food."),
+        ("what are some easy science experiments to do with kids at home",
+         "Make a baking soda and vinegar volcano, grow a bean in a jar, make a rainbow with a glass of water in "
+         "sunlight, or mix cornflour and water into oobleck, which feels solid when you squeeze it and runny when "
+         "you let go."),
+        ("how do I help my kid with reading",
+         "Read with them every day.",
+         "he's 7 and says reading is boring",
+         "Let him choose what to read, including comics, joke books or books about his hobbies; take turns reading "
+         "pages aloud and stop while it's still fun. A library card and seeing you read help too."),
+        ("ideas for a kids birthday cake",
+         "How about a chocolate cake with sprinkles?",
+         "she loves unicorns",
+         "Make a round cake covered in white icing, with a gold horn made from an ice-cream cone or fondant, pastel "
+         "buttercream swirls for the mane, and two closed eyes drawn in black icing.",
+         "I'm not good at decorating, is there an easier version?",
+         "Cover a shop-bought cake in white icing, push in a gold paper or wafer-cone horn, and add a cluster of "
+         "marshmallows and sprinkles for the mane; it looks great and takes 20 minutes."),
+    ],
+    "language": [
+        ("their there theyre whats the difference",
+         "'Their' means belonging to them (their car), 'there' is a place or starts 'there is' (over there), and "
+         "'they're' is short for 'they are' (they're late)."),
+        ("what does 'spill the tea' mean",
+         "It's slang for sharing gossip or the inside story: 'spill the tea about the party' means tell me "
+         "everything that happened."),
+        ("how do you say thank you in japanese",
+         "'Arigatou' (ありがとう) is the everyday form; 'arigatou gozaimasu' is more polite, for shop staff or people you "
+         "don't know well."),
+        ("when do you use a semicolon",
+         "To join two complete sentences that are closely related without 'and' or 'but' (I was tired; I went to bed "
+         "early), and to separate items in a list when the items already contain commas."),
+        ("affect or effect?",
+         "Usually 'affect' is the verb (the rain affected the match) and 'effect' is the noun (the rain had an "
+         "effect on the match); a trick is that Affect is the Action and Effect is the End result."),
+        ("translate 'where is the train station' into spanish",
+         "¿Dónde está la estación de tren?",
+         "what about italian and french",
+         "Italian: 'Dov'è la stazione dei treni?' French: 'Où est la gare ?'"),
+        ("what does per se mean",
+         "It's Latin.",
+         "yes I know, but what does it mean and how do I use it",
+         "It means 'in itself' or 'as such': 'I don't mind the job per se, it's the commute I hate.' It's pronounced "
+         "'per say'."),
     ],
     "follow-ups": [
         ("Can you give me a recipe for chocolate chip cookies?",
@@ -968,6 +1368,43 @@ GENERAL: dict[str, list[tuple[str, ...]]] = {
          "before you book.",
          "What about Brazil?",
          "Brazil brought back an e-visa for US citizens in 2025, so apply for it online before you travel."),
+        ("where can I find free knitting patterns for beginners",
+         "Check out www.freeknittingpatterns-easy.com/beginners.",
+         "that link doesn't work",
+         "Sorry, that address was made up. Ravelry has thousands of free patterns (filter by 'free' and 'easy'), and "
+         "yarn makers such as Drops Design offer free beginner patterns on their websites."),
+        ("got a good lasagna recipe?",
+         "Lasagna is an Italian dish made of layers of pasta, sauce and cheese.",
+         "I asked for a recipe, not what it is",
+         "Sorry! Brown 500 g of mince with onion and garlic, add passata and simmer 20 minutes; make a white sauce "
+         "from 50 g butter, 50 g flour and 600 ml milk; layer meat sauce, pasta sheets and white sauce three times, "
+         "top with cheese and bake at 190 °C for 40 minutes."),
+        ("tell me a joke",
+         "Why did the scarecrow win an award? Because he was outstanding in his field.",
+         "another one",
+         "What do you call a fake noodle? An impasta."),
+        ("can you recommend a good sci-fi show",
+         "Star Trek.",
+         "which one? there are like ten",
+         "Start with Star Trek: The Next Generation for the classic feel, or Strange New Worlds if you want "
+         "something recent with mostly standalone episodes."),
+        ("how do you fold a paper airplane",
+         "Fold a sheet of paper into a dart shape.",
+         "ok but how exactly, step by step?",
+         "Fold a sheet in half lengthways and open it, fold the top two corners to the centre crease, fold the new "
+         "slanted edges to the centre again, fold the plane in half along the crease, then fold each side down to "
+         "make the wings.",
+         "it keeps nosediving",
+         "Bend up the back edges of both wings by a few millimetres to lift the nose, and throw it level and gently "
+         "rather than hard."),
+        ("whats the weather like in barcelona in april",
+         "It's usually mild, around 18 to 20 °C during the day.",
+         "should I pack a jacket",
+         "Yes, a light jacket or jumper for the evenings, which drop to around 10 to 12 °C, and a small umbrella for "
+         "the odd shower.",
+         "what about swimming in the sea",
+         "The sea is still cold in April, around 14 °C, so most people only paddle; it's warm enough for a "
+         "comfortable swim from about late June."),
     ],
 }
 
