@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tuneline.data.formats import is_hh_transcript, parse_hh
 from tuneline.errors import DataError, UserError
+from tuneline.progress import info
 
 CATEGORIES = ("violence", "weapons", "self-harm", "illegal activity", "hate", "harassment", "privacy", "malware",
               "fraud")
@@ -116,4 +117,6 @@ def load_prompts(path: str | Path, kind: str | None = None, categories: list[str
         if not prompts:
             raise DataError(f"no prompt of {name} is in the categories {wanted}", where="--categories",
                             fix="drop --categories, or pick categories the file has")
+    elif wanted:
+        info(f"{name} has no categories: --categories keeps all {len(prompts)} of its prompts")
     return prompts
