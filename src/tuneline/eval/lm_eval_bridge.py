@@ -107,11 +107,13 @@ def _spec(manager, name: str):
         members = config.get("task", [])
         members = members if isinstance(members, list) else [members]
         resolved = [(_local_task(manager, m) or m) if isinstance(m, str) else m for m in members]
-        if resolved == members:
-            return name
         # a group given as a dict hands its own fields (aggregate_metric_list, ...) to every member
-        # as task overrides (lm-eval 0.4.13), so the group is built here and passed as an object
-        return manager._factory._build_group(name, config | {"task": resolved}, None, manager._index)
+        # as task overrides (lm-eval 0.4.13, the pinned version), so the group is built here and
+        # passed as an object; a harness without that builder gets the name, as before
+        build = getattr(getattr(manager, "_factory", None), "_build_group", None)
+        if resolved == members or build is None:
+            return name
+        return build(name, config | {"task": resolved}, None, manager._index)
     return _local_task(manager, name) or name
 
 
